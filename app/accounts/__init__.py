@@ -1,0 +1,1 @@
+"""Accounts: registration, login with MFA for clinicians, sessions, and user administration."""

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+from app.accounts import passwords
+
+LANGUAGE_CHOICES = [("da", "Dansk"), ("en", "English")]
+LANGUAGE_SELECT = [SelectChoice("da", "Dansk"), SelectChoice("en", "English")]
+MIN_AGE_YEARS = 18
+MAX_AGE_YEARS = 120
+
+
+def _age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+class NewPasswordField(PasswordField):
+    """A password being chosen: the policy runs as a validator, so errors sit by the field."""
+
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault("validators", [InputRequired(message=_l("Choose a password."))])
+        super().__init__(label, **kwargs)
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped or not self.data:
+            return
+        email = form.email.data if hasattr(form, "email") and form.email.data else ""
+        self.errors = list(self.errors) + list(passwords.policy_problems(self.data, email=email))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired(message=_l("Enter your email."))])
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(message=_l("Enter your password."))]
+    )
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        _l("Full name"),
+        validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)],
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(message=_l("Enter your email.")),
+            Email(message=_l("Enter a valid email address, like name@example.dk.")),
+            Length(max=254),
+        ],
+    )
+    password = NewPasswordField(
+        _l("Password"),
+        description=_l("At least 8 characters. A few words strung together are easy to remember."),
+    )
+    date_of_birth = DateField(
+        _l("Date of birth"),
+        validators=[InputRequired(message=_l("Enter your date of birth."))],
+    )
+    language = RadioField(_l("Preferred language"), choices=LANGUAGE_CHOICES, default="da")
+    consent = BooleanField(
+        _l("I have read the treatment terms and agree to them."),
+        validators=[InputRequired(message=_l("You must agree to the terms to register."))],
+    )
+
+    def validate_date_of_birth(self, field):
+        age = _age_on(field.data, date.today())
+        if field.data > date.today() or age > MAX_AGE_YEARS:
+            raise ValidationError(_l("Check the date of birth: it does not look right."))
+        if age < MIN_AGE_YEARS:
+            raise ValidationError(
+                _l("Stepcare is for adults (18 and over). Please talk to your doctor about help.")
+            )
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        _l("6-digit code"),
+        validators=[InputRequired(message=_l("Enter the code from your app.")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class RecoveryCodeForm(FlaskForm):
+    recovery_code = StringField(
+        _l("Recovery code"),
+        validators=[InputRequired(message=_l("Enter one of your recovery codes.")), Length(max=32)],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(message=_l("Enter your password."))]
+    )
+    code = StringField(
+        _l("6-digit code"),
+        validators=[Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    password = NewPasswordField(_l("New password"))
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[InputRequired()])
+    next = HiddenField()
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Full name"),
+        validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)],
+    )
+    language = SelectField(_l("Preferred language"), choices=LANGUAGE_SELECT)
+    reminders = BooleanField(
+        _l("Email me reminders"),
+        description=_l("Short emails when something is waiting for you. They never say "
+                       "anything about your health."),
+    )
+
+
+class CreateClinicianForm(FlaskForm):
+    name = StringField(
+        _l("Full name"),
+        validators=[InputRequired(message=_l("Enter a name.")), Length(max=120)],
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(message=_l("Enter an email.")),
+            Email(message=_l("Enter a valid email address, like name@example.dk.")),
+            Length(max=254),
+        ],
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice("therapist", _l("Therapist")),
+            SelectChoice("admin", _l("Administrator")),
+        ],
+    )
+    password = NewPasswordField(
+        _l("First password"),
+        description=_l("Give it to them in person; they set up two-step login when they sign in."),
+    )
+    language = SelectField(_l("Preferred language"), choices=LANGUAGE_SELECT)
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST form: CSRF is its only field."""

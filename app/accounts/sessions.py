@@ -1,0 +1,136 @@
+"""Server-side sessions.
+
+Flask's signed cookie cannot be revoked, so the cookie carries only a random
+token; the row it names decides whether the login is still alive. Logout,
+disabling an account and the idle and absolute timeouts all end that row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, request, session
+
+from app.accounts.models import User, UserSession
+from app.db import db, utcnow
+
+SESSION_KEY = "sid"
+# Writing last_seen on every request would make every page a write; a minute's
+# resolution is plenty for a 30-minute idle timeout.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def clear_keeping_language() -> None:
+    """Empty the cookie session; the language someone chose is not a secret and stays."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
+def start(user: User) -> UserSession:
+    """Rotate: drop everything the pre-login cookie held and issue a new token."""
+    clear_keeping_language()
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    record = UserSession(
+        token_hash=_hash(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        reauthenticated_at=now,
+        ip=request.remote_addr,
+    )
+    db.session.add(record)
+    db.session.flush()
+    session[SESSION_KEY] = token
+    session.permanent = False
+    return record
+
+
+def current() -> UserSession | None:
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    return db.session.execute(
+        db.select(UserSession).where(UserSession.token_hash == _hash(token))
+    ).scalar_one_or_none()
+
+
+def expiry_reason(record: UserSession, now: datetime) -> str | None:
+    config = current_app.config
+    if record.ended_at is not None:
+        return record.end_reason or "ended"
+    if now - record.last_seen_at > timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"]):
+        return "idle"
+    if now - record.created_at > timedelta(hours=config["ABSOLUTE_TIMEOUT_HOURS"]):
+        return "absolute"
+    return None
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: a user only while their server session lives."""
+    record = current()
+    if record is None or str(record.user_id) != user_id:
+        return None
+    now = utcnow()
+    reason = expiry_reason(record, now)
+    if reason is None and not record.user.is_active:
+        reason = "disabled"
+    if reason is not None:
+        end(record, reason)
+        session.clear()
+        session["expired"] = reason in ("idle", "absolute")
+        return None
+    if now - record.last_seen_at > TOUCH_INTERVAL:
+        record.last_seen_at = now
+    return record.user
+
+
+def end(record: UserSession, reason: str) -> None:
+    if record.ended_at is None:
+        record.ended_at = utcnow()
+        record.end_reason = reason
+
+
+def end_current(reason: str = "logout") -> None:
+    record = current()
+    if record is not None:
+        end(record, reason)
+    clear_keeping_language()
+
+
+def end_all_for(user: User, reason: str, keep: UserSession | None = None) -> int:
+    """End every live session of a user but ``keep`` (disabling, a password change)."""
+    records = db.session.execute(
+        db.select(UserSession).where(
+            UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+        )
+    ).scalars()
+    count = 0
+    for record in records:
+        if keep is not None and record.id == keep.id:
+            continue
+        end(record, reason)
+        count += 1
+    return count
+
+
+def mark_reauthenticated() -> None:
+    record = current()
+    if record is not None:
+        record.reauthenticated_at = utcnow()
+
+
+def recently_authenticated() -> bool:
+    record = current()
+    if record is None or record.reauthenticated_at is None:
+        return False
+    window = timedelta(minutes=current_app.config["REAUTH_MINUTES"])
+    return utcnow() - record.reauthenticated_at <= window

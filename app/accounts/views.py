@@ -1,0 +1,431 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import forms, mfa, operations, sessions
+from app.accounts.models import Role, User
+from app.accounts.terms import load_terms
+from app.db import db, utcnow
+from app.extensions import limiter
+from app.security import roles_required
+
+bp = Blueprint("accounts", __name__)
+
+PENDING_USER = "mfa_user"
+PENDING_SINCE = "mfa_since"
+NEXT = "next"
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def home_url(user: User) -> str:
+    if user.is_therapist:
+        return url_for("caseload.index")
+    if user.is_admin:
+        return url_for("caseload.admin_patients")
+    return url_for("main.patient_home")
+
+
+def _complete_login(user: User, next_url: str | None):
+    sessions.start(user)
+    login_user(user)
+    return redirect(safe_next(next_url) or home_url(user))
+
+
+def _pending_user() -> User | None:
+    """The clinician who gave the right password and still owes a second factor."""
+    user_id, since = session.get(PENDING_USER), session.get(PENDING_SINCE)
+    if user_id is None or since is None:
+        return None
+    window = timedelta(minutes=current_app.config["MFA_PENDING_MINUTES"])
+    if utcnow().timestamp() - since > window.total_seconds():
+        session.pop(PENDING_USER, None)
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def terms_for(language: str):
+    config = current_app.config
+    return load_terms(config["CONTENT_DIR"], config["TERMS_VERSION"], language)
+
+
+# --- throttling ----------------------------------------------------------------------------
+# Only failed attempts count, and the per-account key includes the address:
+# an attacker elsewhere can slow themselves down but never lock a real user out.
+
+
+def _failed_attempt(response) -> bool:
+    return response.status_code not in (301, 302, 303)
+
+
+def _account_and_ip() -> str:
+    return f"{operations.normalise_email(request.form.get('email', ''))}|{request.remote_addr}"
+
+
+def _pending_key() -> str:
+    return f"mfa|{session.get(PENDING_USER)}|{request.remote_addr}"
+
+
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
+# --- login and logout ----------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _limit("LOGIN_LIMIT_PER_ACCOUNT"),
+    key_func=_account_and_ip,
+    methods=["POST"],
+    deduct_when=_failed_attempt,
+    scope="login-account",
+)
+@limiter.limit(
+    _limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], deduct_when=_failed_attempt, scope="login-ip"
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = forms.LoginForm()
+    next_url = safe_next(request.args.get(NEXT))
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is None or not user.is_active:
+            form.password.errors.append(
+                _("That email and password do not match an active account.")
+            )
+        elif user.role_enum.is_clinician:
+            return _start_second_factor(user, next_url)
+        else:
+            return _complete_login(user, next_url)
+    expired = session.pop("expired", False)
+    return render_template("accounts/login.html", form=form, expired=expired)
+
+
+def _start_second_factor(user: User, next_url: str | None):
+    sessions.clear_keeping_language()  # nothing else from before the password survives
+    session[PENDING_USER] = user.id
+    session[PENDING_SINCE] = utcnow().timestamp()
+    if next_url:
+        session[NEXT] = next_url
+    if not user.mfa_enrolled:
+        operations.begin_totp_enrolment(user)
+        return redirect(url_for(".mfa_setup"))
+    return redirect(url_for(".mfa_verify"))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated and "lang" not in session:
+        session["lang"] = current_user.language  # keep speaking their language
+    sessions.end_current("logout")
+    logout_user()
+    flash(_("You are signed out."), "info")
+    response = make_response(redirect(url_for(".login")))
+    # Ask the browser to drop anything it cached or stored for us.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+# --- second factor -------------------------------------------------------------------------
+
+
+@bp.route("/login/two-step", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
+               deduct_when=_failed_attempt, scope="mfa")
+def mfa_verify():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for(".login"))
+    if not user.mfa_enrolled:
+        return redirect(url_for(".mfa_setup"))
+    form = forms.TotpForm()
+    if form.validate_on_submit():
+        if operations.verify_totp(user, form.code.data):
+            return _complete_login(user, session.pop(NEXT, None))
+        form.code.errors.append(_("That code is not valid. Wait for a new code and try again."))
+    return render_template("accounts/mfa_verify.html", form=form)
+
+
+@bp.route("/login/recovery", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
+               deduct_when=_failed_attempt, scope="mfa")
+def mfa_recovery():
+    user = _pending_user()
+    if user is None or not user.mfa_enrolled:
+        return redirect(url_for(".login"))
+    form = forms.RecoveryCodeForm()
+    if form.validate_on_submit():
+        if operations.use_recovery_code(user, form.recovery_code.data):
+            left = operations.unused_recovery_codes(user)
+            flash(_("Recovery code used. You have %(n)s left.", n=left), "warning")
+            return _complete_login(user, session.pop(NEXT, None))
+        form.recovery_code.errors.append(_("That recovery code is not valid or was already used."))
+    return render_template("accounts/mfa_recovery.html", form=form)
+
+
+@bp.route("/login/two-step/setup", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
+               deduct_when=_failed_attempt, scope="mfa")
+def mfa_setup():
+    user = _pending_user()
+    if user is None or user.totp_secret is None:
+        return redirect(url_for(".login"))
+    if user.mfa_enrolled:
+        return redirect(url_for(".mfa_verify"))
+    form = forms.TotpForm()
+    if form.validate_on_submit():
+        codes = operations.confirm_totp(user, form.code.data)
+        if codes is not None:
+            next_url = session.pop(NEXT, None)
+            _complete_login(user, next_url)
+            return render_template(
+                "accounts/recovery_codes.html",
+                codes=codes,
+                continue_url=safe_next(next_url) or home_url(user),
+            )
+        form.code.errors.append(
+            _("That code is not valid. Check the time on your phone and try again.")
+        )
+    uri = mfa.provisioning_uri(user.totp_secret, user.email, current_app.config["MFA_ISSUER"])
+    return render_template(
+        "accounts/mfa_setup.html", form=form, qr=mfa.qr_svg(uri), secret=user.totp_secret
+    )
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"], deduct_when=_failed_attempt, scope="register")
+def register():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = forms.RegisterForm()
+    if request.method == "GET":
+        form.language.data = _current_language()
+    terms = terms_for(form.language.data if form.language.data in ("da", "en") else "da")
+    if form.validate_on_submit():
+        try:
+            user = operations.register_patient(
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                language=form.language.data,
+                date_of_birth=form.date_of_birth.data,
+                terms=terms,
+            )
+        except operations.EmailTaken:
+            form.email.errors.append(
+                _("An account with this email already exists. Log in, or use another email.")
+            )
+        else:
+            flash(_("Welcome to Stepcare, %(name)s.", name=user.name), "success")
+            # Straight on to the screening questionnaires.
+            return _complete_login(user, url_for("screening.index"))
+    return render_template("accounts/register.html", form=form, terms=terms)
+
+
+def _current_language() -> str:
+    return str(get_locale())
+
+
+# --- language ------------------------------------------------------------------------------
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = forms.LanguageForm()
+    if not form.validate_on_submit() or form.lang.data not in ("da", "en"):
+        abort(400)
+    session["lang"] = form.lang.data
+    if current_user.is_authenticated and current_user.language != form.lang.data:
+        current_user.language = form.lang.data
+    return redirect(safe_next(form.next.data) or url_for("main.index"))
+
+
+# --- the account page ----------------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = forms.ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.reminders.data = not current_user.reminders_opt_out
+    if form.validate_on_submit():
+        operations.update_profile(current_user, name=form.name.data, language=form.language.data,
+                                  reminders=form.reminders.data)
+        session["lang"] = form.language.data
+        flash(_("Your details are saved."), "success")
+        return redirect(url_for(".account"))
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        recovery_left=operations.unused_recovery_codes(current_user),
+    )
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    """Ask for the password again (and the code, for clinicians) before sensitive changes."""
+    form = forms.ReauthForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get(NEXT)) or url_for(".account")
+    if form.validate_on_submit():
+        ok = operations.authenticate(current_user.email, form.password.data) is not None
+        if not ok:
+            form.password.errors.append(_("That password is not right."))
+        elif current_user.role_enum.is_clinician and not operations.verify_totp(
+            current_user, form.code.data or ""
+        ):
+            form.code.errors.append(_("That code is not valid. Wait for a new code and try again."))
+        else:
+            sessions.mark_reauthenticated()
+            return redirect(safe_next(form.next.data) or url_for(".account"))
+    return render_template("accounts/reauth.html", form=form)
+
+
+def _require_recent_auth():
+    if not sessions.recently_authenticated():
+        return redirect(url_for(".reauthenticate", next=request.path))
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    if (detour := _require_recent_auth()) is not None:
+        return detour
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        operations.set_password(current_user, form.password.data)
+        flash(_("Your password is changed. Other devices have been signed out."), "success")
+        return redirect(url_for(".account"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST, Role.ADMIN)
+def new_recovery_codes():
+    if (detour := _require_recent_auth()) is not None:
+        return detour
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        codes = operations.replace_recovery_codes(current_user)
+        return render_template(
+            "accounts/recovery_codes.html", codes=codes, continue_url=url_for(".account")
+        )
+    return render_template("accounts/recovery_codes_new.html", form=form)
+
+
+# --- administration of clinicians ------------------------------------------------------------
+
+
+@bp.route("/admin/users")
+@roles_required(Role.ADMIN)
+def admin_users():
+    users = db.session.execute(
+        db.select(User).where(User.role != Role.PATIENT).order_by(User.role, User.name)
+    ).scalars()
+    return render_template("accounts/admin_users.html", users=users, form=forms.ConfirmForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def admin_new_user():
+    form = forms.CreateClinicianForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.create_user(
+                email=form.email.data,
+                password=form.password.data,
+                role=Role(form.role.data),
+                name=form.name.data,
+                language=form.language.data,
+            )
+        except operations.EmailTaken:
+            form.email.errors.append(_("An account with this email already exists."))
+        else:
+            flash(
+                _("%(name)s can now sign in and set up two-step login.", name=user.name),
+                "success",
+            )
+            return redirect(url_for(".admin_users"))
+    return render_template("accounts/admin_user_new.html", form=form)
+
+
+def _managed_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.id == current_user.id:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/users/<int:user_id>/disable", methods=["POST"])
+@roles_required(Role.ADMIN)
+def admin_disable_user(user_id: int):
+    user = _managed_user(user_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.disable(user)
+    flash(_("%(name)s is disabled and signed out everywhere.", name=user.name), "success")
+    return redirect(_back_to_list(user))
+
+
+@bp.route("/admin/users/<int:user_id>/enable", methods=["POST"])
+@roles_required(Role.ADMIN)
+def admin_enable_user(user_id: int):
+    user = _managed_user(user_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.enable(user)
+    flash(_("%(name)s can sign in again.", name=user.name), "success")
+    return redirect(_back_to_list(user))
+
+
+@bp.route("/admin/users/<int:user_id>/duty", methods=["POST"])
+@roles_required(Role.ADMIN)
+def admin_toggle_duty(user_id: int):
+    """Duty therapists triage unassigned patients' screenings and risk alerts."""
+    user = _managed_user(user_id)
+    if not user.is_therapist:
+        abort(404)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    user.on_duty = not user.on_duty
+    message = (_("%(name)s is now on duty.", name=user.name) if user.on_duty
+               else _("%(name)s is no longer on duty.", name=user.name))
+    flash(message, "success")
+    return redirect(url_for(".admin_users"))
+
+
+def _back_to_list(user: User) -> str:
+    return url_for("caseload.admin_patients") if user.is_patient else url_for(".admin_users")

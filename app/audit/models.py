@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import UTCDateTime, db, utcnow
+
+
+class Action(StrEnum):
+    CREATE = "C"
+    READ = "R"
+    UPDATE = "U"
+    DELETE = "D"
+    EXPORT = "E"
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+
+
+class AuditEvent(db.Model):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the first migration).
+
+    No foreign keys on purpose: the trail must outlive the rows it speaks of,
+    and it never holds answer text, only what was touched and by whom.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        CheckConstraint("action IN ('C', 'R', 'U', 'D', 'E')", name="action"),
+        CheckConstraint("outcome IN ('allowed', 'denied')", name="outcome"),
+        Index("ix_audit_event_patient_at", "patient_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None]
+    actor_role: Mapped[str] = mapped_column(String(16))
+    patient_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(1))
+    resource_type: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(8))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""Caseload: which therapist cares for which patient, and the loaders that enforce it."""

@@ -1,0 +1,85 @@
+"""Scoped loaders: the only way views reach a patient's records.
+
+Out of scope answers 404, never 403, so that nobody can learn whether a
+record exists (as healthchecks' ``_get_check_for_user`` does). Every load,
+allowed or denied, leaves an audit row.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from app.accounts.models import Role, User
+from app.audit.models import Action
+from app.audit.operations import record, record_denied
+from app.caseload.models import CareAssignment
+from app.db import db
+
+T = TypeVar("T")
+
+
+def current_therapist_id(patient_id: int) -> int | None:
+    return db.session.execute(
+        db.select(CareAssignment.therapist_id).where(
+            CareAssignment.patient_id == patient_id, CareAssignment.ended_at.is_(None)
+        )
+    ).scalar_one_or_none()
+
+
+def is_in_scope(viewer: User, patient_id: int) -> bool:
+    """May this signed-in user see this patient's records?"""
+    if viewer.role == Role.PATIENT:
+        return viewer.id == patient_id
+    if viewer.role == Role.ADMIN:
+        return True  # every admin read is audited
+    if viewer.role == Role.THERAPIST:
+        therapist_id = current_therapist_id(patient_id)
+        if therapist_id is None:
+            # Patients without a therapist are triaged by whoever is on duty.
+            return viewer.on_duty
+        return therapist_id == viewer.id
+    return False
+
+
+def _authorise(patient_id: int, resource_type: str, resource_id: object, action: Action) -> User:
+    patient = db.session.get(User, patient_id)
+    if patient is None or patient.role != Role.PATIENT or not is_in_scope(current_user, patient_id):
+        known = patient is not None and patient.role == Role.PATIENT
+        record_denied(resource_type, resource_id, patient_id=patient_id if known else None,
+                      action=action)
+        abort(404)
+    record(action, resource_type, resource_id, patient_id=patient_id)
+    return patient
+
+
+def get_patient_for_user(
+    patient_id: int, *, resource_type: str = "patient", action: Action = Action.READ
+) -> User:
+    """The patient, if the current user may reach them; otherwise 404 (and an audit row)."""
+    return _authorise(patient_id, resource_type, patient_id, action)
+
+
+def get_record_for_user(
+    model: type[T], record_id: int, *, resource_type: str, action: Action = Action.READ
+) -> T:
+    """Any record with a ``patient_id``, scoped as its patient is; otherwise 404."""
+    found = db.session.get(model, record_id)
+    if found is None:
+        record_denied(resource_type, record_id, patient_id=None, action=action)
+        abort(404)
+    _authorise(found.patient_id, resource_type, record_id, action)
+    return found
+
+
+def patients_of(therapist: User) -> list[User]:
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(CareAssignment, CareAssignment.patient_id == User.id)
+            .where(CareAssignment.therapist_id == therapist.id, CareAssignment.ended_at.is_(None))
+            .order_by(User.name)
+        ).scalars()
+    )

@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func
+from wtforms.fields.choices import SelectChoice
+
+from app.accounts.forms import ConfirmForm
+from app.accounts.models import Consent, Role, User
+from app.audit.models import Action
+from app.audit.operations import record_many
+from app.caseload import alerts as clinical_alerts
+from app.caseload import operations, triage
+from app.caseload.forms import AssignForm, NoteForm, ReferralForm, StepChangeForm
+from app.caseload.loaders import (
+    current_therapist_id,
+    get_patient_for_user,
+    get_record_for_user,
+    patients_of,
+)
+from app.caseload.models import CareAssignment, ClinicalAlert, ClinicianNote, StepAssignment
+from app.dashboard import facts_for, panels_for, record_panels
+from app.db import db, utcnow
+from app.messaging.operations import summaries as message_summaries
+from app.security import patient_data, roles_required
+
+bp = Blueprint("caseload", __name__)
+
+
+@bp.route("/caseload")
+@roles_required(Role.THERAPIST)
+@patient_data
+def index():
+    patients = patients_of(current_user)
+    now = utcnow()
+    inactive_days = current_app.config["INACTIVE_ALERT_DAYS"]
+    rows = caseload_rows(current_user, patients)
+    step = request.args.get("step", type=int)
+    only = request.args.get("only", type=int)
+    shown = triage.filter_rows(rows, step=step if step in (1, 2, 3, 4) else None,
+                               only=triage.Category(only) if only in CATEGORY_VALUES else None,
+                               now=now, inactive_days=inactive_days)
+    order = request.args.get("sort", "triage")
+    shown = triage.sort_rows(shown, order, now, inactive_days)
+    page = render_template(
+        "caseload/index.html", rows=shown, total=len(rows), order=order, step=step, only=only,
+        categories={r.patient_id: triage.category(r, now, inactive_days) for r in shown},
+        now=now)
+    # Written last: on PostgreSQL the audit chain's lock is then held only until the commit.
+    record_many(Action.READ, "caseload_row", [(p.id, p.id) for p in patients])
+    return page
+
+
+CATEGORY_VALUES = {c.value for c in triage.Category}
+
+
+def caseload_rows(therapist: User, patients: list[User]) -> list[triage.Row]:
+    """One row per patient, with the facts every domain contributes (constant queries)."""
+    ids = [p.id for p in patients]
+    facts = facts_for(therapist, ids)
+    threads = message_summaries(ids)
+    steps = operations.current_steps(ids)
+    alerts = operations.open_clinical_alert_counts(ids)
+    rows = []
+    for patient in patients:
+        row = triage.Row(patient.id, patient.name, facts.get(patient.id, {}))
+        thread = threads.get(patient.id)
+        step = steps.get(patient.id)
+        row.facts.update({
+            "step": step.step if step else None,
+            "weeks_in_treatment": (utcnow() - step.started_at).days // 7 if step else None,
+            "unread_messages": thread.unread if thread else 0,
+            "messages_overdue": bool(thread and thread.overdue),
+            "clinical_alerts": alerts.get(patient.id, 0),
+        })
+        waiting = [t for t in (row.get("homework_since"),
+                               thread.awaiting_since if thread else None) if t]
+        row.facts["waiting_since"] = min(waiting) if waiting else None
+        activity = [t for t in (row.get("programme_activity"), row.get("last_measure_at"),
+                                thread.last_at if thread and thread.unread else None) if t]
+        row.facts["last_activity"] = max(activity) if activity else None
+        rows.append(row)
+    return rows
+
+
+@bp.route("/patients/<int:patient_id>")
+@roles_required(Role.THERAPIST, Role.ADMIN)
+@patient_data
+def patient(patient_id: int):
+    patient = get_patient_for_user(patient_id)
+    return _record(patient)
+
+
+def _record(patient: User, **forms):
+    assignment = operations.current_assignment(patient)
+    consents = db.session.execute(
+        db.select(Consent).where(Consent.user_id == patient.id).order_by(Consent.accepted_at)
+    ).scalars()
+    notes = db.session.execute(
+        db.select(ClinicianNote).where(ClinicianNote.patient_id == patient.id)
+        .order_by(ClinicianNote.created_at.desc())
+    ).scalars().all()
+    steps = db.session.execute(
+        db.select(StepAssignment).where(StepAssignment.patient_id == patient.id)
+        .order_by(StepAssignment.started_at.desc())
+    ).scalars().all()
+    step_form = forms.get("step_form") or StepChangeForm(formdata=None)
+    return render_template(
+        "caseload/patient.html", patient=patient, assignment=assignment,
+        consents=list(consents), notes=notes, steps=steps,
+        clinical_alerts=clinical_alerts.open_for(patient.id),
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
+        step_form=step_form, confirm_form=ConfirmForm(),
+        may_act=_may_act(patient),
+        panels=panels_for(patient, record_panels),
+    )
+
+
+def _may_act(patient: User) -> bool:
+    """Only the patient's own therapist changes their care; admins and duty staff read."""
+    return current_user.is_therapist and current_therapist_id(patient.id) == current_user.id
+
+
+def _patient_to_act_on(patient_id: int) -> User:
+    patient = get_patient_for_user(patient_id, action=Action.UPDATE)
+    if not _may_act(patient):
+        abort(404)
+    return patient
+
+
+@bp.route("/patients/<int:patient_id>/notes", methods=["POST"])
+@roles_required(Role.THERAPIST)
+@patient_data
+def add_note(patient_id: int):
+    patient = _patient_to_act_on(patient_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _record(patient, note_form=form), 422
+    operations.add_note(patient, current_user, form.body.data)
+    flash(_("The note is saved."), "success")
+    return redirect(url_for(".patient", patient_id=patient.id) + "#notes")
+
+
+@bp.route("/patients/<int:patient_id>/step", methods=["POST"])
+@roles_required(Role.THERAPIST)
+@patient_data
+def change_step(patient_id: int):
+    patient = _patient_to_act_on(patient_id)
+    form = StepChangeForm()
+    if not form.validate_on_submit():
+        return _record(patient, step_form=form), 422
+    reason = form.reason.data.strip()
+    if form.action.data == "discharge":
+        operations.discharge(patient, by=current_user, reason=reason,
+                             end_reason=form.end_reason.data)
+        flash(_("%(name)s is discharged.", name=patient.name), "success")
+        return redirect(url_for(".patient", patient_id=patient.id))
+    step = int(form.action.data)
+    operations.set_step(patient, step, by=current_user, reason=reason,
+                        therapist=current_user if step in (2, 3) else None)
+    flash(_("%(name)s is now in step %(step)s.", name=patient.name, step=step), "success")
+    if step == 4:
+        return redirect(url_for(".referral", patient_id=patient.id))
+    return redirect(url_for(".patient", patient_id=patient.id))
+
+
+@bp.route("/clinical-alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@roles_required(Role.THERAPIST, Role.ADMIN)
+def acknowledge_alert(alert_id: int):
+    alert = get_record_for_user(ClinicalAlert, alert_id, resource_type="clinical_alert",
+                                action=Action.UPDATE)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if alert.acknowledged_at is None:
+        clinical_alerts.acknowledge(alert, current_user)
+        flash(_("The alert is acknowledged."), "success")
+    return redirect(url_for(".patient", patient_id=alert.patient_id))
+
+
+@bp.route("/patients/<int:patient_id>/referral", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST)
+@patient_data
+def referral(patient_id: int):
+    """A printable referral letter for step 4, recorded as a disclosure."""
+    patient = _patient_to_act_on(patient_id)
+    form = ReferralForm()
+    summary = facts_for(current_user, [patient.id]).get(patient.id, {})
+    if form.validate_on_submit():
+        operations.record_disclosure(
+            patient, by=current_user, kind="referral_letter", recipient=form.recipient.data,
+            purpose=form.reason.data,
+            what=_("Referral letter: name, date of birth, questionnaire scores, treatment "
+                   "so far and the reason for referral"))
+        return render_template("caseload/referral_letter.html", patient=patient, form=form,
+                               summary=summary, contacts=operations.contact_count(patient),
+                               steps=operations.step_history(patient), today=utcnow())
+    return render_template("caseload/referral_form.html", patient=patient, form=form)
+
+
+# --- administration -----------------------------------------------------------------------
+
+
+def _therapists() -> list[User]:
+    return list(
+        db.session.execute(
+            db.select(User)
+            .where(User.role == Role.THERAPIST, User.disabled_at.is_(None))
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+@bp.route("/admin/patients")
+@roles_required(Role.ADMIN)
+@patient_data
+def admin_patients():
+    rows = db.session.execute(
+        db.select(User, CareAssignment)
+        .outerjoin(
+            CareAssignment,
+            (CareAssignment.patient_id == User.id) & CareAssignment.ended_at.is_(None),
+        )
+        .where(User.role == Role.PATIENT)
+        .order_by(CareAssignment.id.is_not(None), User.created_at)
+    ).all()
+    sizes = dict(
+        db.session.execute(
+            db.select(CareAssignment.therapist_id, func.count())
+            .where(CareAssignment.ended_at.is_(None))
+            .group_by(CareAssignment.therapist_id)
+        ).all()
+    )
+    therapists = {t.id: t for t in _therapists()}
+    record_many(Action.READ, "patient_list_row", [(p.id, p.id) for p, _a in rows])
+    return render_template(
+        "caseload/admin_patients.html",
+        rows=rows,
+        therapists=therapists,
+        sizes=sizes,
+        form=ConfirmForm(),
+        now=utcnow(),
+    )
+
+
+@bp.route("/admin/patients/<int:patient_id>/assign", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@patient_data
+def assign(patient_id: int):
+    patient = get_patient_for_user(patient_id, resource_type="care_assignment")
+    therapists = _therapists()
+    form = AssignForm()
+    form.therapist_id.choices = [SelectChoice(t.id, t.name) for t in therapists]
+    current = operations.current_assignment(patient)
+    if not form.is_submitted() and current is not None:
+        form.therapist_id.data = current.therapist_id
+    if form.validate_on_submit():
+        therapist = db.session.get(User, form.therapist_id.data)
+        if therapist is None:
+            abort(400)
+        operations.assign(patient, therapist, by=current_user)
+        flash(
+            _("%(patient)s is now on %(therapist)s's caseload.",
+              patient=patient.name, therapist=therapist.name),
+            "success",
+        )
+        return redirect(url_for(".admin_patients"))
+    return render_template(
+        "caseload/assign.html", patient=patient, form=form, current=current
+    )

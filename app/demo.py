@@ -1,0 +1,142 @@
+"""``flask --app app demo``: reset the database and fill it with a demo clinic.
+
+The demo grows with every feature, so that it always shows the whole product.
+Other packages add to it by connecting to ``demo_populated``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import click
+from blinker import Namespace
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import downgrade, upgrade
+
+from app.accounts import operations
+from app.accounts.models import Consent, Role, User
+from app.accounts.terms import load_terms
+from app.caseload.operations import assign
+from app.db import db, utcnow
+
+signals = Namespace()
+#: Sent on the fresh database before any account exists (load content here).
+demo_preparing = signals.signal("demo-preparing")
+#: Sent after the core clinic exists; receivers add their domain's demo data.
+demo_populated = signals.signal("demo-populated")
+
+DEMO_PASSWORD = "stepcare-demo-2026"  # noqa: S105 (printed for the demo on purpose)
+# A fixed TOTP secret, so that an authenticator app can be set up once for the demo.
+DEMO_TOTP_SECRET = "STEPCAREDEMOTOTPSECRETXYZ234567A"  # noqa: S105
+
+THERAPISTS = [
+    ("Mette Kjær", "mette@demo.stepcare.dk"),
+    ("Jonas Lund", "jonas@demo.stepcare.dk"),
+    ("Amira Haddad", "amira@demo.stepcare.dk"),
+]
+PATIENT_NAMES = [
+    "Anna Sørensen", "Mikkel Holm", "Sofie Nielsen", "Ahmed Khan", "Laura Jensen",
+    "Frederik Møller", "Ida Christensen", "Emil Rasmussen", "Freja Poulsen", "Oliver Larsen",
+    "Nanna Madsen", "Kasper Olsen", "Maja Thomsen", "Lucas Hansen", "Clara Pedersen",
+    "William Andersen", "Ella Kristensen", "Noah Jørgensen", "Karla Mortensen", "Victor Berg",
+    "Alma Dahl", "Oscar Winther", "Emma Lauridsen", "Magnus Svendsen", "Asta Bach",
+    "Malthe Friis", "Josefine Vestergaard", "Elias Nørgaard", "Agnes Holst", "Yusuf Demir",
+]
+
+
+@dataclass
+class DemoClinic:
+    admin: User
+    therapists: list[User]
+    patients: list[User]
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def reset_database() -> None:
+    db.session.remove()
+    downgrade(revision="base")
+    upgrade()
+
+
+def _clinician(name: str, email: str, role: Role) -> User:
+    user = operations.create_user(email=email, password=DEMO_PASSWORD, role=role, name=name)
+    user.totp_secret = DEMO_TOTP_SECRET
+    user.totp_confirmed_at = utcnow()
+    operations.replace_recovery_codes(user)
+    return user
+
+
+def _patient(name: str, index: int, rng: random.Random) -> User:
+    email = f"{name.split()[0].lower()}@demo.stepcare.dk".replace("ø", "oe").replace("æ", "ae")
+    language = "en" if index % 5 == 3 else "da"
+    born = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45))
+    user = operations.create_user(
+        email=email,
+        password=DEMO_PASSWORD,
+        role=Role.PATIENT,
+        name=name,
+        language=language,
+        date_of_birth=born,
+    )
+    config = current_app.config
+    terms = load_terms(config["CONTENT_DIR"], config["TERMS_VERSION"], language)
+    # The demo runs outside a request, so the consent records no IP address.
+    db.session.add(
+        Consent(
+            user_id=user.id,
+            terms_version=terms.version,
+            language=language,
+            terms_text_sha256=hashlib.sha256(terms.text.encode()).hexdigest(),
+        )
+    )
+    user.created_at = utcnow() - timedelta(days=rng.randrange(1, 120))
+    return user
+
+
+def populate(seed: int = 2026) -> DemoClinic:
+    rng = random.Random(seed)
+    demo_preparing.send(current_app._get_current_object())
+    admin = _clinician("Birgitte Admin", "admin@demo.stepcare.dk", Role.ADMIN)
+    therapists = [_clinician(n, e, Role.THERAPIST) for n, e in THERAPISTS]
+    patients = [_patient(name, i, rng) for i, name in enumerate(PATIENT_NAMES)]
+    # Most patients are on a caseload; the last five wait for an administrator.
+    for i, patient in enumerate(patients[:-5]):
+        assign(patient, therapists[i % len(therapists)], by=admin)
+    db.session.flush()
+    clinic = DemoClinic(admin=admin, therapists=therapists, patients=patients)
+    clinic.logins = [
+        ("admin", admin.email, "TOTP"),
+        *[("therapist", t.email, "TOTP") for t in therapists],
+        ("patient", patients[0].email, ""),
+        ("patient (English)", patients[3].email, ""),
+        ("patient (waiting)", patients[-1].email, ""),
+    ]
+    demo_populated.send(current_app._get_current_object(), clinic=clinic, rng=rng)
+    return clinic
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--yes", is_flag=True, help="Do not ask before wiping the database.")
+def demo_command(yes: bool) -> None:
+    """Reset the database and fill it with a demo clinic."""
+    if not yes and current_app.config["ENV"] == "production":
+        raise click.ClickException("Refusing to wipe a production database.")
+    reset_database()
+    clinic = populate()
+    db.session.commit()
+    click.echo("Demo clinic ready. Every account's password is: " + DEMO_PASSWORD)
+    click.echo(
+        "Staff sign in with two-step login: add this key to an authenticator app "
+        f"(type: time-based): {DEMO_TOTP_SECRET}"
+    )
+    for role, email, note in clinic.logins:
+        click.echo(f"  {role:<20} {email}  {note}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)

@@ -1,0 +1,1 @@
+"""Secure messaging between a patient and their therapist."""

@@ -1,0 +1,155 @@
+"""Writes and reads for messaging. Writes flush; the request commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from blinker import Namespace
+from flask import current_app
+from sqlalchemy import func
+
+from app.accounts.models import User
+from app.audit.models import Action
+from app.audit.operations import record
+from app.caseload.models import CareAssignment
+from app.db import db, utcnow
+from app.messaging.models import Message
+from app.messaging.timing import is_overdue
+from app.signals import patient_text_written
+
+MAX_LENGTH = 5000
+
+_signals = Namespace()
+#: A message was sent. kwargs: message.
+message_sent = _signals.signal("message-sent")
+
+
+class MessageRefused(ValueError):
+    """Empty, too long, or not allowed in this thread; the message says which."""
+
+
+def thread(patient: User) -> list[Message]:
+    return list(db.session.execute(
+        db.select(Message).where(Message.patient_id == patient.id).order_by(Message.sent_at)
+    ).scalars())
+
+
+def send(patient: User, sender: User, body: str) -> Message:
+    body = body.strip()
+    if not body:
+        raise MessageRefused("empty")
+    if len(body) > MAX_LENGTH:
+        raise MessageRefused("too_long")
+    message = Message(patient_id=patient.id, sender_id=sender.id, body=body)
+    db.session.add(message)
+    db.session.flush()
+    record(Action.CREATE, "message", message.id, patient_id=patient.id)
+    message_sent.send(message, message=message)
+    if sender.id == patient.id:
+        patient_text_written.send(patient, text=body, source="message")
+    return message
+
+
+def edit(message: Message, editor: User, body: str) -> None:
+    """Only the sender, and only until the message has been read."""
+    if message.sender_id != editor.id or message.read_at is not None:
+        raise MessageRefused("read")
+    body = body.strip()
+    if not body or len(body) > MAX_LENGTH:
+        raise MessageRefused("empty" if not body else "too_long")
+    changed = body != message.body
+    message.body, message.edited_at = body, utcnow()
+    db.session.flush()
+    record(Action.UPDATE, "message", message.id, patient_id=message.patient_id)
+    if changed and editor.id == message.patient_id:
+        patient_text_written.send(editor, text=body, source="message")
+
+
+def mark_read(messages: list[Message], reader: User) -> None:
+    """Read receipts: the other side's unread messages become read."""
+    now = utcnow()
+    changed = [m for m in messages if m.sender_id != reader.id and m.read_at is None]
+    for message in changed:
+        message.read_at = now
+    if changed:
+        db.session.flush()
+
+
+def unread_for_patient(patient: User) -> int:
+    return db.session.execute(
+        db.select(func.count()).select_from(Message).where(
+            Message.patient_id == patient.id, Message.sender_id != patient.id,
+            Message.read_at.is_(None))
+    ).scalar_one()
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    patient_id: int
+    unread: int
+    last_at: datetime
+    awaiting_since: datetime | None  # the oldest patient message not yet answered
+    overdue: bool
+
+
+def summaries(patient_ids: list[int], now: datetime | None = None) -> dict[int, ThreadSummary]:
+    """Per-thread figures for many patients in two queries (for the caseload)."""
+    if not patient_ids:
+        return {}
+    now = now or utcnow()
+    target = current_app.config["MESSAGE_RESPONSE_WORKING_DAYS"]
+    unread = dict(db.session.execute(
+        db.select(Message.patient_id, func.count())
+        .where(Message.patient_id.in_(patient_ids), Message.sender_id == Message.patient_id,
+               Message.read_at.is_(None))
+        .group_by(Message.patient_id)
+    ).all())
+    rows = db.session.execute(
+        db.select(Message.patient_id, Message.sender_id, Message.sent_at)
+        .where(Message.patient_id.in_(patient_ids)).order_by(Message.sent_at)
+    ).all()
+    result: dict[int, ThreadSummary] = {}
+    awaiting: dict[int, datetime | None] = {}
+    last: dict[int, datetime] = {}
+    for patient_id, sender_id, sent_at in rows:
+        last[patient_id] = sent_at
+        if sender_id == patient_id:
+            if awaiting.get(patient_id) is None:
+                awaiting[patient_id] = sent_at
+        else:
+            awaiting[patient_id] = None  # the care team answered
+    for patient_id, last_at in last.items():
+        since = awaiting.get(patient_id)
+        result[patient_id] = ThreadSummary(
+            patient_id, unread.get(patient_id, 0), last_at, since,
+            since is not None and is_overdue(since, now, target))
+    return result
+
+
+def therapist_threads(therapist: User) -> list[int]:
+    """Patients on the therapist's caseload (their threads)."""
+    return list(db.session.execute(
+        db.select(CareAssignment.patient_id).where(
+            CareAssignment.therapist_id == therapist.id, CareAssignment.ended_at.is_(None))
+    ).scalars())
+
+
+def _collect_reminders(sender, *, now: datetime, **_kwargs) -> list:
+    """Patients with unread messages from their therapist: one reminder per first unread."""
+    from app.reminders import Reminder
+
+    oldest = db.session.execute(
+        db.select(Message.patient_id, func.min(Message.id))
+        .where(Message.sender_id != Message.patient_id, Message.read_at.is_(None))
+        .group_by(Message.patient_id)
+    ).all()
+    patients = {u.id: u for u in db.session.execute(
+        db.select(User).where(User.id.in_([pid for pid, _m in oldest]))).scalars()}
+    return [Reminder(patients[pid], "message", f"message:{pid}:{mid}") for pid, mid in oldest]
+
+
+def connect_reminders() -> None:
+    from app.reminders import collect_reminders
+
+    collect_reminders.connect(_collect_reminders)

@@ -1,0 +1,50 @@
+"""Pages that belong to no single domain: the front page, the patient's home, health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.accounts.models import Role
+from app.accounts.views import home_url, terms_for
+from app.caseload.operations import current_assignment
+from app.dashboard import panels_for
+from app.db import db
+from app.security import patient_data, roles_required
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    return render_template("main/index.html")
+
+
+@bp.route("/home")
+@roles_required(Role.PATIENT)
+@patient_data
+def patient_home():
+    assignment = current_assignment(current_user)
+    return render_template(
+        "main/patient_home.html", assignment=assignment, panels=panels_for(current_user)
+    )
+
+
+@bp.route("/terms")
+def terms():
+    return render_template("main/terms.html", terms=terms_for(str(get_locale())))
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("health check: database unreachable")
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

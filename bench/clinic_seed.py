@@ -1,0 +1,165 @@
+"""Seed a large clinic fast, for benchmarks only: bulk inserts with explicit ids.
+
+Never the argon2 path per user: one hash is computed once and shared. The clinic:
+
+* ``patients`` patients (10,000 by default), each with a reviewed screening (PHQ-9 and GAD-7
+  with item answers), a current step and a therapist (150 patients per therapist);
+* the bench therapist's ``caseload`` patients (150) also have ``weeks`` (20) weekly PHQ-9
+  and GAD-7 measures with item answers, an enrolment in the depression programme, a
+  treatment contact a week, and a few open risk alerts;
+* every other patient has the same weekly totals (no item answers), so that the tables the
+  pages read are of a realistic size.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, text
+
+from app.accounts import passwords
+from app.accounts.models import Role, User
+from app.caseload.models import CareAssignment, StepAssignment, TreatmentContact
+from app.db import db
+from screening import routing
+from screening.instruments import load_instrument
+from screening.models import Answer, QuestionnaireResponse, RiskAlert, Screening
+
+BENCH_PASSWORD = "bench-password-not-for-production"  # noqa: S105 (bench data only)
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (bench data only)
+BATCH = 5000
+# Categorical intake answers for the routing facts (the seeded screenings have no free text).
+INTAKE = {"previous_treatment": "no", "substance_use": "none", "bipolar": "no",
+          "psychosis": "no", "suicidal_plan": "no", "preferred_format": "written_guidance"}
+
+
+@dataclass(frozen=True)
+class Seeded:
+    therapist_id: int
+    patient_ids: list[int]  # the bench therapist's
+    rows: dict[str, int]
+
+
+def seed(*, patients: int = 10_000, caseload: int = 150, weeks: int = 20,
+         risk_alerts: int = 5, seed_value: int = 7) -> Seeded:
+    rng = random.Random(seed_value)
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(weeks=weeks + 1)
+    password_hash = passwords.hash_password(BENCH_PASSWORD)
+    phq9, gad7 = load_instrument("phq9"), load_instrument("gad7")
+    therapist_count = max(1, -(-patients // caseload))
+    rows: dict[str, list[dict]] = {name: [] for name in (
+        "users", "care", "steps", "screenings", "responses", "answers", "contacts", "alerts")}
+
+    user_id = 0
+
+    def add_user(role: Role, name: str) -> int:
+        nonlocal user_id
+        user_id += 1
+        clinician = role != Role.PATIENT
+        rows["users"].append({
+            "id": user_id, "email": f"{role}{user_id}@bench.example", "name": name,
+            "role": str(role), "password_hash": password_hash, "language": "en",
+            "created_at": start, "on_duty": False, "reminders_opt_out": False,
+            "totp_secret": TOTP_SECRET if clinician else None,
+            "totp_confirmed_at": start if clinician else None})
+        return user_id
+
+    therapists = [add_user(Role.THERAPIST, f"Therapist {n:03d}") for n in range(therapist_count)]
+    add_user(Role.ADMIN, "Bench Admin")
+    response_id = answer_id = 0
+
+    def add_response(patient: int, instrument, when: datetime, context: str,
+                     screening: int | None, with_answers: bool, severity: float) -> list[int]:
+        nonlocal response_id, answer_id
+        response_id += 1
+        items = instrument.scored_items
+        values = [min(3, max(0, round(rng.gauss(severity * 3, 0.6)))) for _ in items]
+        if instrument.id == "phq9":
+            values[-1] = 0  # item 9: no risk in the seeded answers
+        total = sum(values)
+        rows["responses"].append({
+            "id": response_id, "patient_id": patient, "instrument_id": instrument.id,
+            "instrument_version": instrument.version, "context": context,
+            "screening_id": screening, "submitted_at": when, "total": total,
+            "band": instrument.band_for(total).name, "has_risk": False,
+            "idempotency_key": f"bench:{response_id}"})
+        if with_answers:
+            for item, value in zip(items, values, strict=True):
+                answer_id += 1
+                rows["answers"].append({"id": answer_id, "response_id": response_id,
+                                        "item_id": item.id, "value_int": value})
+        return values
+
+    caseload_ids = []
+    for screening_id, number in enumerate(range(patients), start=1):
+        patient = add_user(Role.PATIENT, f"Patient {number:05d}")
+        therapist = therapists[number // caseload]
+        mine = therapist == therapists[0]
+        if mine:
+            caseload_ids.append(patient)
+        screened_at = start + timedelta(hours=rng.randrange(0, 72))
+        severity = rng.uniform(0.45, 0.8)  # share of the item maximum at baseline
+        baseline = [add_response(patient, instrument, screened_at, "screening", screening_id,
+                                 True, severity) for instrument in (phq9, gad7)]
+        facts = routing.build_facts(*baseline, INTAKE)
+        rows["screenings"].append({
+            "id": screening_id, "patient_id": patient, "status": "reviewed",
+            "started_at": screened_at - timedelta(minutes=20), "drafts": {},
+            "submitted_at": screened_at, "recommended_step": routing.recommend(facts).step,
+            "matched_rules": list(routing.recommend(facts).matched), "facts": facts,
+            "confirmed_step": 2, "reviewed_by_id": therapist,
+            "reviewed_at": screened_at + timedelta(hours=4)})
+        enrolled = screened_at + timedelta(hours=4)
+        rows["care"].append({"patient_id": patient, "therapist_id": therapist,
+                             "assigned_at": enrolled})
+        rows["steps"].append({"patient_id": patient, "step": 2, "started_at": enrolled,
+                              "decided_by_id": therapist})
+        for week in range(1, weeks + 1):
+            when = screened_at + timedelta(weeks=week, minutes=rng.randrange(0, 600))
+            severity = max(0.05, severity - rng.uniform(-0.03, 0.06))
+            for instrument in (phq9, gad7):
+                add_response(patient, instrument, when, "weekly", None, mine, severity)
+            if mine:
+                rows["contacts"].append({"patient_id": patient, "therapist_id": therapist,
+                                         "kind": "feedback", "occurred_at": when,
+                                         "source_id": f"bench:{patient}:{week}"})
+    for patient in caseload_ids[:risk_alerts]:
+        rows["alerts"].append({"patient_id": patient, "source": "phq9_item9",
+                               "therapist_id": therapists[0], "created_at": now,
+                               "due_at": now + timedelta(hours=24)})
+
+    tables = [(User, "users"), (Screening, "screenings"), (QuestionnaireResponse, "responses"),
+              (Answer, "answers"), (CareAssignment, "care"), (StepAssignment, "steps"),
+              (TreatmentContact, "contacts"), (RiskAlert, "alerts")]
+    for model, key in tables:
+        for offset in range(0, len(rows[key]), BATCH):
+            db.session.execute(insert(model), rows[key][offset:offset + BATCH])
+    _enrol(caseload_ids, therapists[0], start)
+    if db.session.get_bind().dialect.name == "postgresql":
+        for model, _key in tables:
+            name = model.__tablename__
+            db.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+                f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
+    db.session.commit()
+    return Seeded(therapist_id=therapists[0], patient_ids=caseload_ids,
+                  rows={key: len(value) for key, value in rows.items()})
+
+
+def _enrol(patient_ids: list[int], therapist_id: int, when: datetime) -> None:
+    from programmes.models import Enrolment
+    from programmes.operations import programme_by_slug
+
+    programme = programme_by_slug("depression")
+    if programme is None:
+        return
+    db.session.execute(insert(Enrolment), [
+        {"patient_id": p, "programme_id": programme.id, "therapist_id": therapist_id,
+         "started_at": when, "status": "active"} for p in patient_ids])
+
+
+def therapist(therapist_id: int) -> User:
+    return db.session.get(User, therapist_id)

@@ -1,0 +1,1 @@
+"""Therapy programmes: content loading and checking."""

@@ -1,0 +1,420 @@
+"""Writes and reads for programmes. Writes flush; the request (or command) commits once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.audit.models import Action
+from app.audit.operations import record
+from app.caseload.loaders import current_therapist_id
+from app.caseload.operations import record_contact
+from app.db import db, utcnow
+from app.signals import patient_text_written
+from programmes import content, unlocking
+from programmes.models import (
+    Enrolment,
+    ExerciseAnswer,
+    HomeworkSubmission,
+    ModuleProgress,
+    ModuleRecord,
+    ModuleUnlock,
+    MoodEntry,
+    ProgrammeRecord,
+)
+from programmes.signals import feedback_given, homework_submitted
+
+SELF_HELP_STEP = 1
+GUIDED_STEP = 2
+
+
+# --- loading content -----------------------------------------------------------------------
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _module_payload(programme: content.Programme, slug: str) -> dict[str, Any]:
+    texts, blocks = {}, {}
+    for lang in programme.languages:
+        module = programme.module(slug, lang)
+        texts[lang] = {"title": module.title, "summary": module.summary,
+                       "body": module.body_markdown}
+        blocks[lang] = [{"type": b.type, "id": b.id, "fields": dict(b.fields)}
+                        for b in module.blocks]
+    first = programme.module(slug, programme.languages[0])
+    return {"texts": texts, "blocks": blocks, "minutes": first.minutes,
+            "tags": list(first.tags)}
+
+
+@dataclass
+class LoadSummary:
+    programmes: int = 0
+    modules_added: int = 0
+    modules_changed: int = 0
+    modules_retired: int = 0
+
+
+def load_content(root: Path | str) -> LoadSummary:
+    """Upsert every programme under content/; versions bump only where the text changed."""
+    summary = LoadSummary()
+    for programme in content.load_programmes(root).values():
+        _load_programme(programme, summary)
+        summary.programmes += 1
+    db.session.flush()
+    return summary
+
+
+def _load_programme(programme: content.Programme, summary: LoadSummary) -> None:
+    record_ = db.session.execute(
+        db.select(ProgrammeRecord).where(ProgrammeRecord.slug == programme.slug)
+    ).scalar_one_or_none()
+    fields = {"step": programme.step, "unlock": programme.unlock,
+              "title": dict(programme.title), "description": dict(programme.description),
+              "tags": list(programme.tags), "languages": list(programme.languages)}
+    payloads = {ref.slug: _module_payload(programme, ref.slug) for ref in programme.module_refs}
+    digest = _digest([fields, payloads])
+    if record_ is None:
+        record_ = ProgrammeRecord(slug=programme.slug, content_hash=digest, **fields)
+        db.session.add(record_)
+        db.session.flush()
+    elif record_.content_hash != digest:
+        for key, value in fields.items():
+            setattr(record_, key, value)
+        record_.version += 1
+        record_.content_hash = digest
+        record_.loaded_at = utcnow()
+    existing = {m.slug: m for m in record_.modules}
+    for position, ref in enumerate(programme.module_refs):
+        _load_module(record_, existing.pop(ref.slug, None), ref, position, payloads[ref.slug],
+                     summary)
+    for gone in existing.values():
+        if gone.retired_at is None:
+            gone.retired_at = utcnow()
+            summary.modules_retired += 1
+
+
+def _load_module(programme: ProgrammeRecord, module: ModuleRecord | None, ref, position: int,
+                 payload: dict[str, Any], summary: LoadSummary) -> None:
+    digest = _digest(payload)
+    if module is None:
+        db.session.add(ModuleRecord(programme_id=programme.id, slug=ref.slug, position=position,
+                                    optional=ref.optional, content_hash=digest, **payload))
+        summary.modules_added += 1
+        return
+    module.position, module.optional, module.retired_at = position, ref.optional, None
+    if module.content_hash != digest:
+        for key, value in payload.items():
+            setattr(module, key, value)
+        module.content_hash = digest
+        module.version += 1
+        summary.modules_changed += 1
+
+
+def ensure_content_loaded() -> None:
+    """Load content on first use, so a fresh install can enrol without a manual step."""
+    if db.session.execute(db.select(ProgrammeRecord.id).limit(1)).first() is None:
+        load_content(current_app.config["CONTENT_DIR"])
+
+
+def as_content_module(module: ModuleRecord, lang: str) -> content.Module:
+    """Rebuild the parsed module from what was loaded, to render it."""
+    if lang not in module.texts:
+        lang = next(iter(module.texts))
+    texts = module.texts[lang]
+    blocks = tuple(content.Block(type=b["type"], id=b["id"], fields=b["fields"], line=0)
+                   for b in module.blocks[lang])
+    return content.Module(slug=module.slug, lang=lang, title=texts["title"],
+                          summary=texts["summary"], minutes=module.minutes,
+                          tags=tuple(module.tags), body_markdown=texts["body"], blocks=blocks,
+                          path=Path(module.slug))
+
+
+def block_of(module: ModuleRecord, block_id: str, lang: str) -> content.Block | None:
+    for block in as_content_module(module, lang).blocks:
+        if block.id == block_id:
+            return block
+    return None
+
+
+# --- enrolment -----------------------------------------------------------------------------
+
+
+def programme_by_slug(slug: str) -> ProgrammeRecord | None:
+    return db.session.execute(
+        db.select(ProgrammeRecord).where(ProgrammeRecord.slug == slug)
+    ).scalar_one_or_none()
+
+
+def active_enrolments(patient: User) -> list[Enrolment]:
+    return list(db.session.execute(
+        db.select(Enrolment)
+        .options(selectinload(Enrolment.programme).selectinload(ProgrammeRecord.modules),
+                 selectinload(Enrolment.unlocks), selectinload(Enrolment.progress))
+        .where(Enrolment.patient_id == patient.id, Enrolment.status == "active")
+        .order_by(Enrolment.started_at)
+    ).scalars())
+
+
+def enrol(patient: User, programme: ProgrammeRecord, therapist: User | None) -> Enrolment:
+    """Enrol once: an active enrolment in the same programme is kept as it is."""
+    for existing in active_enrolments(patient):
+        if existing.programme_id == programme.id:
+            return existing
+    enrolment = Enrolment(patient_id=patient.id, programme_id=programme.id,
+                          therapist_id=therapist.id if therapist else None)
+    db.session.add(enrolment)
+    db.session.flush()
+    record(Action.CREATE, "enrolment", enrolment.id, patient_id=patient.id)
+    return enrolment
+
+
+def end_enrolment(enrolment: Enrolment) -> None:
+    enrolment.status, enrolment.ended_at = "ended", utcnow()
+    db.session.flush()
+    record(Action.UPDATE, "enrolment", enrolment.id, patient_id=enrolment.patient_id)
+
+
+def choose_guided_programme(context: dict[str, Any] | None) -> str:
+    """Anxiety when worry is the bigger problem by the screening, otherwise depression."""
+    facts = context or {}
+    phq9, gad7 = facts.get("phq9_total") or 0, facts.get("gad7_total") or 0
+    # Compare how far each is into its clinical range (PHQ-9 caseness 10, GAD-7 caseness 8).
+    return "anxiety" if gad7 / 8 > phq9 / 10 else "depression"
+
+
+def enrol_for_step(patient: User, step: int, therapist: User | None,
+                   context: dict[str, Any] | None) -> Enrolment | None:
+    ensure_content_loaded()
+    if step == SELF_HELP_STEP:
+        programme = next(iter(_programmes_for_step(SELF_HELP_STEP)), None)
+        return enrol(patient, programme, None) if programme else None
+    if step == GUIDED_STEP:
+        programme = programme_by_slug(choose_guided_programme(context))
+        if programme is None:
+            programme = next(iter(_programmes_for_step(GUIDED_STEP)), None)
+        if programme is None:
+            return None
+        therapist = therapist or db.session.get(User, current_therapist_id(patient.id) or 0)
+        return enrol(patient, programme, therapist)
+    return None
+
+
+def _programmes_for_step(step: int) -> list[ProgrammeRecord]:
+    return list(db.session.execute(
+        db.select(ProgrammeRecord).where(ProgrammeRecord.step == step)
+        .order_by(ProgrammeRecord.slug)
+    ).scalars())
+
+
+# --- unlocking and progress ----------------------------------------------------------------
+
+
+def open_modules(enrolment: Enrolment, now: datetime | None = None) -> list[ModuleRecord]:
+    modules = enrolment.programme.current_modules
+    unlocked = {u.module_id for u in enrolment.unlocks}
+    positions = unlocking.unlocked_positions(
+        enrolment.programme.unlock,
+        module_count=len(modules),
+        started_at=enrolment.started_at,
+        now=now or utcnow(),
+        unlocked_by_therapist={i for i, m in enumerate(modules) if m.id in unlocked},
+    )
+    return [m for i, m in enumerate(modules) if i in positions]
+
+
+def completed_ids(enrolment: Enrolment) -> set[int]:
+    return {p.module_id for p in enrolment.progress if p.completed_at is not None}
+
+
+def progress_fraction(enrolment: Enrolment) -> tuple[int, int]:
+    required = [m for m in enrolment.programme.current_modules if not m.optional]
+    done = completed_ids(enrolment)
+    return sum(1 for m in required if m.id in done), len(required)
+
+
+def next_module(enrolment: Enrolment) -> ModuleRecord | None:
+    done = completed_ids(enrolment)
+    return next((m for m in open_modules(enrolment) if m.id not in done), None)
+
+
+def unlock_module(enrolment: Enrolment, module: ModuleRecord, by: User) -> None:
+    if any(u.module_id == module.id for u in enrolment.unlocks):
+        return
+    enrolment.unlocks.append(ModuleUnlock(module_id=module.id, unlocked_by_id=by.id))
+    db.session.flush()
+    record(Action.UPDATE, "enrolment", enrolment.id, patient_id=enrolment.patient_id)
+
+
+def mark_opened(enrolment: Enrolment, module: ModuleRecord) -> None:
+    if not any(p.module_id == module.id for p in enrolment.progress):
+        enrolment.progress.append(ModuleProgress(module_id=module.id))
+        db.session.flush()
+
+
+def complete_module(enrolment: Enrolment, module: ModuleRecord) -> None:
+    mark_opened(enrolment, module)
+    for progress in enrolment.progress:
+        if progress.module_id == module.id and progress.completed_at is None:
+            progress.completed_at = utcnow()
+    db.session.flush()
+    record(Action.UPDATE, "module_progress", module.id, patient_id=enrolment.patient_id)
+
+
+# --- exercise answers ----------------------------------------------------------------------
+
+
+def answers_for(patient: User, module: ModuleRecord) -> dict[str, ExerciseAnswer]:
+    rows = db.session.execute(
+        db.select(ExerciseAnswer).where(ExerciseAnswer.patient_id == patient.id,
+                                        ExerciseAnswer.module_id == module.id)
+    ).scalars()
+    return {row.block_id: row for row in rows}
+
+
+def save_answer(patient: User, module: ModuleRecord, block: content.Block,
+                data: dict[str, Any]) -> ExerciseAnswer:
+    answer = db.session.execute(
+        db.select(ExerciseAnswer).where(ExerciseAnswer.patient_id == patient.id,
+                                        ExerciseAnswer.module_id == module.id,
+                                        ExerciseAnswer.block_id == block.id)
+    ).scalar_one_or_none()
+    before = _strings(answer.data) if answer is not None else set()
+    if answer is None:
+        answer = ExerciseAnswer(patient_id=patient.id, module_id=module.id, block_id=block.id,
+                                block_type=block.type, data=data,
+                                module_version=module.version)
+        db.session.add(answer)
+        action = Action.CREATE
+    else:
+        answer.data, answer.module_version = data, module.version
+        answer.updated_at, answer.saves = utcnow(), answer.saves + 1
+        action = Action.UPDATE
+    db.session.flush()
+    record(action, "exercise_answer", answer.id, patient_id=patient.id)
+    for text in sorted(_strings(data) - before):  # only what is new since the last save
+        patient_text_written.send(patient, text=text, source="exercise")
+    return answer
+
+
+def _strings(value: Any) -> set[str]:
+    """Every non-empty string inside an answer's data (nested lists and dicts too)."""
+    if isinstance(value, str):
+        return {value} if value.strip() else set()
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return set()
+
+
+def submit_homework(patient: User, module: ModuleRecord, answer: ExerciseAnswer,
+                    therapist_id: int | None) -> HomeworkSubmission:
+    submission = HomeworkSubmission(
+        patient_id=patient.id, therapist_id=therapist_id, answer_id=answer.id,
+        module_id=module.id, text=answer.data.get("text", ""),
+    )
+    db.session.add(submission)
+    db.session.flush()
+    record(Action.CREATE, "homework", submission.id, patient_id=patient.id)
+    homework_submitted.send(submission, submission=submission)
+    return submission
+
+
+def give_feedback(submission: HomeworkSubmission, *, by: User, text: str) -> None:
+    submission.feedback = text.strip()
+    submission.feedback_by_id = by.id
+    submission.feedback_at = utcnow()
+    submission.feedback_read_at = None
+    db.session.flush()
+    record(Action.UPDATE, "homework", submission.id, patient_id=submission.patient_id)
+    # In guided internet CBT, each written review of homework is a treatment contact.
+    record_contact(submission.patient_id, by.id, "feedback", source_id=f"homework:{submission.id}")
+    feedback_given.send(submission, submission=submission)
+
+
+def submissions_for(patient: User) -> list[HomeworkSubmission]:
+    return list(db.session.execute(
+        db.select(HomeworkSubmission)
+        .options(selectinload(HomeworkSubmission.module))
+        .where(HomeworkSubmission.patient_id == patient.id)
+        .order_by(HomeworkSubmission.submitted_at.desc())
+    ).scalars())
+
+
+def homework_awaiting(therapist: User) -> list[HomeworkSubmission]:
+    return list(db.session.execute(
+        db.select(HomeworkSubmission)
+        .options(selectinload(HomeworkSubmission.patient),
+                 selectinload(HomeworkSubmission.module))
+        .where(HomeworkSubmission.therapist_id == therapist.id,
+               HomeworkSubmission.feedback_at.is_(None))
+        .order_by(HomeworkSubmission.submitted_at)
+    ).scalars())
+
+
+def mark_feedback_read(submissions: list[HomeworkSubmission]) -> None:
+    now = utcnow()
+    for submission in submissions:
+        if submission.feedback_at and submission.feedback_read_at is None:
+            submission.feedback_read_at = now
+    db.session.flush()
+
+
+# --- the mood diary ------------------------------------------------------------------------
+
+
+def save_mood(patient: User, day: date, mood: int, note: str | None) -> MoodEntry:
+    entry = db.session.execute(
+        db.select(MoodEntry).where(MoodEntry.patient_id == patient.id, MoodEntry.day == day)
+    ).scalar_one_or_none()
+    before = entry.note if entry is not None else None
+    if entry is None:
+        entry = MoodEntry(patient_id=patient.id, day=day, mood=mood, note=note)
+        db.session.add(entry)
+        action = Action.CREATE
+    else:
+        entry.mood, entry.note, entry.updated_at = mood, note, utcnow()
+        action = Action.UPDATE
+    db.session.flush()
+    record(action, "mood_entry", entry.id, patient_id=patient.id)
+    if note and note != before:
+        patient_text_written.send(patient, text=note, source="diary")
+    return entry
+
+
+def mood_entries(patient: User, limit: int = 60) -> list[MoodEntry]:
+    rows = db.session.execute(
+        db.select(MoodEntry).where(MoodEntry.patient_id == patient.id)
+        .order_by(MoodEntry.day.desc()).limit(limit)
+    ).scalars().all()
+    return list(reversed(rows))
+
+
+def last_activity(patient: User) -> datetime | None:
+    """The latest thing the patient did in a programme or the diary."""
+    candidates = [
+        db.select(db.func.max(ExerciseAnswer.updated_at))
+        .where(ExerciseAnswer.patient_id == patient.id),
+        db.select(db.func.max(MoodEntry.updated_at)).where(MoodEntry.patient_id == patient.id),
+        db.select(db.func.max(HomeworkSubmission.submitted_at))
+        .where(HomeworkSubmission.patient_id == patient.id),
+    ]
+    found = [db.session.execute(q).scalar_one() for q in candidates]
+    return max((f for f in found if f is not None), default=None)
+
+
+def next_unlock(enrolment: Enrolment) -> datetime | None:
+    return unlocking.next_unlock_at(
+        enrolment.programme.unlock, module_count=len(enrolment.programme.current_modules),
+        started_at=enrolment.started_at, now=utcnow(),
+    )

@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import markdown
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_time, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.accounts.forms import ConfirmForm
+from app.accounts.models import Role, User
+from app.audit.models import Action
+from app.audit.operations import record, record_many
+from app.caseload.loaders import current_therapist_id, get_record_for_user
+from app.dashboard import Panel, patient_panels, record_panels
+from app.db import db, utcnow
+from app.security import patient_data, roles_required
+from programmes import catalogue, charts, operations
+from programmes.content import split_body
+from programmes.exercises import BadAnswer, is_blank, parse_answer
+from programmes.forms import FeedbackForm, MoodForm
+from programmes.models import Enrolment, HomeworkSubmission, ModuleRecord
+
+bp = Blueprint("programmes", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/programmes/static")
+
+
+def language() -> str:
+    return str(get_locale())
+
+
+def render_markdown(text: str) -> Markup:
+    # Content comes from the repository's content/ folder, reviewed like code; never
+    # from users, whose text is always escaped.
+    return Markup(markdown.markdown(text, extensions=["extra", "sane_lists"]))  # noqa: S704
+
+
+# --- scoped loaders for the patient's own programmes ---------------------------------------
+
+
+def _own_enrolment(slug: str) -> Enrolment:
+    for enrolment in operations.active_enrolments(current_user):
+        if enrolment.programme.slug == slug:
+            return enrolment
+    abort(404)
+
+
+def _own_open_module(slug: str, module_slug: str) -> tuple[Enrolment, ModuleRecord]:
+    """A module of the patient's programme, only once it is open to them."""
+    enrolment = _own_enrolment(slug)
+    for module in operations.open_modules(enrolment):
+        if module.slug == module_slug:
+            return enrolment, module
+    abort(404)
+
+
+# --- the patient's programmes ----------------------------------------------------------------
+
+
+@bp.route("/programmes")
+@roles_required(Role.PATIENT)
+@patient_data
+def index():
+    enrolments = operations.active_enrolments(current_user)
+    return render_template(
+        "programmes/index.html",
+        enrolments=[(e, operations.progress_fraction(e), operations.next_module(e))
+                    for e in enrolments],
+        suggestions=catalogue.suggestions_for(current_user, enrolments),
+        lang=language(),
+    )
+
+
+@bp.route("/programmes/<slug>")
+@roles_required(Role.PATIENT)
+@patient_data
+def programme(slug: str):
+    enrolment = _own_enrolment(slug)
+    record(Action.READ, "enrolment", enrolment.id, patient_id=current_user.id)
+    open_ids = {m.id for m in operations.open_modules(enrolment)}
+    return render_template(
+        "programmes/programme.html",
+        enrolment=enrolment,
+        modules=catalogue.ordered_modules(current_user, enrolment),
+        open_ids=open_ids,
+        done_ids=operations.completed_ids(enrolment),
+        progress=operations.progress_fraction(enrolment),
+        next_unlock=operations.next_unlock(enrolment),
+        order=catalogue.module_order(current_user, enrolment),
+        lang=language(),
+    )
+
+
+@bp.route("/programmes/<slug>/<module_slug>")
+@roles_required(Role.PATIENT)
+@patient_data
+def module(slug: str, module_slug: str):
+    enrolment, module = _own_open_module(slug, module_slug)
+    operations.mark_opened(enrolment, module)
+    answers = operations.answers_for(current_user, module)
+    record(Action.READ, "module", module.id, patient_id=current_user.id)
+    parsed = operations.as_content_module(module, language())
+    sent = {s.answer_id: s for s in operations.submissions_for(current_user)}
+    return render_template(
+        "programmes/module.html",
+        enrolment=enrolment,
+        module=module,
+        parsed=parsed,
+        segments=_without_repeated_title(split_body(parsed)),
+        answers=answers,
+        sent=sent,
+        done=module.id in operations.completed_ids(enrolment),
+        form=ConfirmForm(),
+        render_markdown=render_markdown,
+        guided=enrolment.programme.step == operations.GUIDED_STEP,
+    )
+
+
+def _without_repeated_title(segments: list) -> list:
+    """The page prints the module's title as its heading; drop a leading '# Title' line."""
+    if segments and segments[0][0] == "markdown" and segments[0][1].startswith("# "):
+        rest = segments[0][1].split("\n", 1)[1] if "\n" in segments[0][1] else ""
+        return ([("markdown", rest)] if rest.strip() else []) + segments[1:]
+    return segments
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _save_reply(message: str, status: int, back: str):
+    if _wants_json():
+        return jsonify(message=message), status
+    flash(message, "success" if status < 400 else "error")
+    return redirect(back)
+
+
+@bp.route("/programmes/<slug>/<module_slug>/answers/<block_id>", methods=["POST"])
+@roles_required(Role.PATIENT)
+def save_answer(slug: str, module_slug: str, block_id: str):
+    """Autosave (JSON, every few seconds and on leaving a field) and the plain Save button."""
+    _enrolment, module = _own_open_module(slug, module_slug)
+    block = operations.block_of(module, block_id, language())
+    if block is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = url_for(".module", slug=slug, module_slug=module_slug) + f"#block-{block.id}"
+    try:
+        parsed = parse_answer(block, request.form)
+    except BadAnswer:
+        abort(400)
+    if not parsed.ok:
+        # 422 leaves the request uncommitted: the last good version stays saved, and the
+        # patient's draft stays in the page for them to shorten.
+        limit = block.fields.get("max_length") or 4000
+        return _save_reply(
+            _("This answer is longer than %(n)s characters, so it was not saved. Shorten it "
+              "and it will be saved again.", n=limit), 422, back)
+    operations.save_answer(current_user, module, block, parsed.data)
+    saved_at = format_time(utcnow(), "short")
+    return _save_reply(_("Saved at %(time)s", time=saved_at), 200, back)
+
+
+@bp.route("/programmes/<slug>/<module_slug>/answers/<block_id>/send", methods=["POST"])
+@roles_required(Role.PATIENT)
+def send_homework(slug: str, module_slug: str, block_id: str):
+    enrolment, module = _own_open_module(slug, module_slug)
+    block = operations.block_of(module, block_id, language())
+    if block is None or block.type != "homework" or not ConfirmForm().validate_on_submit():
+        abort(404 if block is None or block.type != "homework" else 400)
+    back = url_for(".module", slug=slug, module_slug=module_slug) + f"#block-{block.id}"
+    answer = operations.answers_for(current_user, module).get(block.id)
+    if answer is None or is_blank(answer.data):
+        flash(_("Write your homework first, then send it."), "error")
+        return redirect(back)
+    therapist_id = enrolment.therapist_id or current_therapist_id(current_user.id)
+    operations.submit_homework(current_user, module, answer, therapist_id)
+    flash(_("Sent to your therapist. You will see their feedback here."), "success")
+    return redirect(back)
+
+
+@bp.route("/programmes/<slug>/<module_slug>/complete", methods=["POST"])
+@roles_required(Role.PATIENT)
+def complete(slug: str, module_slug: str):
+    enrolment, module = _own_open_module(slug, module_slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.complete_module(enrolment, module)
+    flash(_("Well done. The module is marked as done."), "success")
+    following = operations.next_module(enrolment)
+    if following is not None:
+        return redirect(url_for(".module", slug=slug, module_slug=following.slug))
+    return redirect(url_for(".programme", slug=slug))
+
+
+@bp.route("/exercises")
+@roles_required(Role.PATIENT)
+@patient_data
+def exercises():
+    """The patient's own exercises and homework, with their therapist's feedback."""
+    from programmes.models import ExerciseAnswer
+
+    answers = db.session.execute(
+        db.select(ExerciseAnswer).where(ExerciseAnswer.patient_id == current_user.id)
+        .order_by(ExerciseAnswer.updated_at.desc())
+    ).scalars().all()
+    submissions = operations.submissions_for(current_user)
+    record(Action.READ, "exercise_history", current_user.id, patient_id=current_user.id)
+    operations.mark_feedback_read(submissions)
+    return render_template("programmes/exercises.html",
+                           answers=[a for a in answers if not is_blank(a.data)],
+                           submissions=submissions, lang=language())
+
+
+# --- the mood diary ----------------------------------------------------------------------------
+
+
+@bp.route("/diary", methods=["GET", "POST"])
+@roles_required(Role.PATIENT)
+@patient_data
+def diary():
+    form = MoodForm()
+    today = utcnow().astimezone(_zone()).date()
+    if not form.is_submitted():
+        form.day.data = today
+    if form.validate_on_submit():
+        if form.day.data > today or form.day.data < today - timedelta(days=30):
+            form.day.errors.append(_("Choose a day within the last 30 days."))
+        else:
+            operations.save_mood(current_user, form.day.data, form.mood.data,
+                                 (form.note.data or "").strip() or None)
+            flash(_("Your diary is saved."), "success")
+            return redirect(url_for(".diary"))
+    entries = operations.mood_entries(current_user)
+    record(Action.READ, "mood_diary", current_user.id, patient_id=current_user.id)
+    return render_template("programmes/diary.html", form=form, entries=entries,
+                           chart=charts.mood_chart(entries, today))
+
+
+def _zone():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+# --- the therapist's side --------------------------------------------------------------------
+
+
+@bp.route("/homework")
+@roles_required(Role.THERAPIST)
+@patient_data
+def homework_queue():
+    waiting = operations.homework_awaiting(current_user)
+    record_many(Action.READ, "homework_row", [(s.id, s.patient_id) for s in waiting])
+    return render_template("programmes/homework_queue.html", waiting=waiting, lang=language())
+
+
+@bp.route("/homework/<int:submission_id>", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST, Role.ADMIN)
+@patient_data
+def homework(submission_id: int):
+    submission = get_record_for_user(HomeworkSubmission, submission_id, resource_type="homework")
+    form = FeedbackForm(obj=submission if not request.form else None)
+    if current_user.is_therapist and form.validate_on_submit():
+        operations.give_feedback(submission, by=current_user, text=form.feedback.data)
+        flash(_("Your feedback is sent to %(name)s.", name=submission.patient.name), "success")
+        return redirect(url_for(".homework_queue"))
+    block = operations.block_of(submission.module, _answer_block(submission),
+                                submission.patient.language)
+    return render_template("programmes/homework.html", submission=submission, form=form,
+                           block=block, lang=language())
+
+
+def _answer_block(submission: HomeworkSubmission) -> str:
+    from programmes.models import ExerciseAnswer
+
+    return db.session.get(ExerciseAnswer, submission.answer_id).block_id
+
+
+@bp.route("/enrolments/<int:enrolment_id>/modules/<int:module_id>/unlock", methods=["POST"])
+@roles_required(Role.THERAPIST)
+def unlock(enrolment_id: int, module_id: int):
+    enrolment = get_record_for_user(Enrolment, enrolment_id, resource_type="enrolment",
+                                    action=Action.UPDATE)
+    module = db.session.get(ModuleRecord, module_id)
+    if module is None or module.programme_id != enrolment.programme_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.unlock_module(enrolment, module, current_user)
+    flash(_("The module is open for %(name)s.", name=enrolment.patient.name), "success")
+    return redirect(url_for("caseload.patient", patient_id=enrolment.patient_id))
+
+
+# --- panels for the patient's home page and the therapist's patient record -------------------
+
+
+def _home_panel(patient: User) -> Panel | None:
+    enrolments = operations.active_enrolments(patient)
+    unread = sum(1 for s in operations.submissions_for(patient)
+                 if s.feedback_at and s.feedback_read_at is None)
+    return Panel(order=20, template="programmes/_home_panel.html", context={
+        "enrolments": [(e, operations.progress_fraction(e), operations.next_module(e))
+                       for e in enrolments],
+        "unread_feedback": unread,
+        "mood_today": any(e.day == date.today() for e in operations.mood_entries(patient, 1)),
+    })
+
+
+def _record_panel(patient: User) -> Panel:
+    enrolments = operations.active_enrolments(patient)
+    return Panel(order=30, template="programmes/_record_panel.html", context={
+        "enrolments": [(e, operations.progress_fraction(e), operations.open_modules(e),
+                        operations.completed_ids(e)) for e in enrolments],
+        "submissions": operations.submissions_for(patient),
+        "moods": operations.mood_entries(patient, 14),
+        "form": ConfirmForm(),
+    })
+
+
+def _enrol_on_step(sender, *, patient, step, therapist, context, **_kwargs):
+    if step is None:  # discharged: the programmes end with the episode
+        for enrolment in operations.active_enrolments(patient):
+            operations.end_enrolment(enrolment)
+        return
+    operations.enrol_for_step(patient, step, therapist, context)
+
+
+def init_app(app: Flask) -> None:
+    from app.signals import step_assigned
+    from programmes import alerts, caseload, cli, demo, reminders
+
+    app.register_blueprint(bp)
+    patient_panels.connect(_home_panel)
+    record_panels.connect(_record_panel)
+    step_assigned.connect(_enrol_on_step)
+    cli.init_app(app)
+    demo.connect()
+    reminders.connect()
+    caseload.connect()
+    alerts.connect()

@@ -1,0 +1,1 @@
+"""Screening: questionnaires, scoring and stepped-care routing."""

@@ -1,0 +1,23 @@
+"""``flask --app app escalate-alerts``: run from cron, e.g. every 15 minutes."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from app.db import db
+from screening.operations import escalate_overdue
+
+
+@click.command("escalate-alerts")
+@with_appcontext
+def escalate_alerts_command() -> None:
+    """Escalate risk alerts nobody acknowledged by their deadline to the admins."""
+    escalated = escalate_overdue()
+    db.session.commit()
+    click.echo(f"Escalated {len(escalated)} overdue risk alert(s) to the administrators.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(escalate_alerts_command)

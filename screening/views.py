@@ -1,0 +1,423 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.accounts.forms import ConfirmForm
+from app.accounts.models import Role, User
+from app.audit.models import Action
+from app.audit.operations import record, record_many
+from app.caseload.loaders import get_record_for_user
+from app.caseload.operations import current_assignment, current_step
+from app.dashboard import Panel, patient_panels, record_panels
+from app.db import db, utcnow
+from app.security import patient_data, roles_required
+from screening import operations
+from screening.answers import TamperedAnswer, parse_page
+from screening.forms import AcknowledgeForm, ReviewForm, step_choices
+from screening.models import RiskAlert, Screening, ScreeningStatus
+from screening.steps import SCORE_SENTENCES, STEP_NAMES, STEP_NEXT
+
+bp = Blueprint("screening", __name__, template_folder="templates")
+
+
+def language() -> str:
+    return str(get_locale())
+
+
+# --- scoped loaders --------------------------------------------------------------------------
+
+
+def _own_in_progress() -> Screening:
+    screening = operations.in_progress_for(current_user)
+    if screening is None:
+        abort(404)
+    return screening
+
+
+# --- the patient's screening -----------------------------------------------------------------
+
+
+@bp.route("/screening")
+@roles_required(Role.PATIENT)
+@patient_data
+def index():
+    in_progress = operations.in_progress_for(current_user)
+    if in_progress is None and operations.latest_submitted_for(current_user) is not None:
+        return redirect(url_for(".result"))
+    pages = [operations.instrument(p) for p in operations.page_ids()]
+    return render_template("screening/start.html", screening=in_progress, pages=pages,
+                           form=ConfirmForm())
+
+
+@bp.route("/screening/start", methods=["POST"])
+@roles_required(Role.PATIENT)
+def start():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    screening = operations.start(current_user)
+    return redirect(_page_url(screening))
+
+
+def _page_url(screening: Screening) -> str:
+    page = operations.next_page(screening)
+    if page is None:
+        return url_for(".confirm")
+    return url_for(".page", page_id=page)
+
+
+@bp.route("/screening/questions/<page_id>", methods=["GET", "POST"])
+@roles_required(Role.PATIENT)
+@patient_data
+def page(page_id: str):
+    pages = operations.page_ids()
+    if page_id not in pages:
+        abort(404)
+    screening = _own_in_progress()
+    furthest = operations.next_page(screening)
+    if furthest is not None and pages.index(page_id) > pages.index(furthest):
+        return redirect(url_for(".page", page_id=furthest))  # no skipping ahead
+    instrument = operations.instrument(page_id)
+    form = ConfirmForm()
+    values, page_errors = screening.drafts.get(page_id, {}), {}
+    if form.validate_on_submit():
+        try:
+            parsed = parse_page(instrument, request.form)
+        except TamperedAnswer:
+            abort(400)
+        if parsed.complete:
+            operations.save_page(screening, page_id, parsed.answers)
+            return redirect(_page_url(screening))
+        values = {**parsed.answers, **{k: request.form.get(k, "") for k in parsed.too_long}}
+        page_errors = {item: _("Please answer this question.") for item in parsed.missing}
+        page_errors |= {item: _("This answer is too long. Please shorten it.")
+                        for item in parsed.too_long}
+    elif form.is_submitted():
+        abort(400)
+    return render_template(
+        "screening/page.html",
+        instrument=instrument,
+        form=form,
+        values=values,
+        page_errors=page_errors,
+        number=pages.index(page_id) + 1,
+        total=len(pages),
+        previous=pages[pages.index(page_id) - 1] if pages.index(page_id) else None,
+        show_crisis=_has_risk(screening),
+        lang=language(),
+    )
+
+
+def _has_risk(screening: Screening) -> bool:
+    return db.session.execute(
+        db.select(db.func.count()).select_from(RiskAlert)
+        .where(RiskAlert.screening_id == screening.id)
+    ).scalar_one() > 0
+
+
+@bp.route("/screening/confirm")
+@roles_required(Role.PATIENT)
+@patient_data
+def confirm():
+    screening = _own_in_progress()
+    if operations.next_page(screening) is not None:
+        return redirect(_page_url(screening))
+    pages = [operations.instrument(p) for p in operations.page_ids()]
+    return render_template("screening/confirm.html", pages=pages, form=ConfirmForm(),
+                           show_crisis=_has_risk(screening), lang=language())
+
+
+@bp.route("/screening/submit", methods=["POST"])
+@roles_required(Role.PATIENT)
+def submit():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    screening = operations.in_progress_for(current_user)
+    if screening is None:
+        # A second click on "Send": the first one was stored.
+        if operations.latest_submitted_for(current_user) is not None:
+            return redirect(url_for(".result"))
+        abort(404)
+    if operations.next_page(screening) is not None:
+        return redirect(_page_url(screening))
+    try:
+        operations.submit(screening)
+    except operations.AlreadySubmitted:
+        db.session.rollback()
+    return redirect(url_for(".result"))
+
+
+@bp.route("/screening/result")
+@roles_required(Role.PATIENT)
+@patient_data
+def result():
+    screening = operations.latest_submitted_for(current_user)
+    if screening is None:
+        return redirect(url_for(".index"))
+    record(Action.READ, "screening", screening.id, patient_id=current_user.id)
+    return render_template("screening/result.html", **_result_context(screening))
+
+
+def _result_context(screening: Screening) -> dict:
+    responses = {r.instrument_id: r for r in screening.responses}
+    recommendation = operations.recommendation_for(screening)
+    return {
+        "screening": screening,
+        "scores": [
+            (operations.instrument(i), responses[i]) for i in ("phq9", "gad7", "wsas")
+            if i in responses
+        ],
+        "recommendation": recommendation,
+        "reasons": [r.text(language()) for r in recommendation.deciding_reasons],
+        "show_crisis": _has_risk(screening),
+        "step_names": STEP_NAMES,
+        "step_next": STEP_NEXT,
+        "score_sentences": SCORE_SENTENCES,
+        "lang": language(),
+    }
+
+
+# --- weekly re-measurement -------------------------------------------------------------------
+
+
+@bp.route("/measures/weekly", methods=["GET", "POST"])
+@roles_required(Role.PATIENT)
+@patient_data
+def weekly():
+    if not operations.weekly_due(current_user):
+        flash(_("Your weekly questionnaires are up to date. Thank you."), "info")
+        return redirect(url_for("main.patient_home"))
+    instruments = [operations.instrument(i) for i in operations.WEEKLY_INSTRUMENTS]
+    form = ConfirmForm()
+    values: dict = {i.id: {} for i in instruments}
+    page_errors: dict = {}
+    token = request.form.get("token") or operations.new_form_token()
+    if form.validate_on_submit():
+        answers, complete = {}, True
+        for instrument in instruments:
+            try:
+                parsed = parse_page(instrument, _prefixed(request.form, instrument.id))
+            except TamperedAnswer:
+                abort(400)
+            answers[instrument.id] = values[instrument.id] = parsed.answers
+            page_errors |= {f"{instrument.id}-{item}": _("Please answer this question.")
+                            for item in parsed.missing}
+            complete = complete and parsed.complete
+        if complete:
+            return _store_weekly(answers, token)
+    elif form.is_submitted():
+        abort(400)
+    return render_template("screening/weekly.html", instruments=instruments, form=form,
+                           values=values, page_errors=page_errors, token=token, lang=language())
+
+
+def _prefixed(form, prefix: str) -> dict[str, str]:
+    start = f"{prefix}-"
+    return {key[len(start):]: value for key, value in form.items() if key.startswith(start)}
+
+
+def _store_weekly(answers: dict, token: str):
+    try:
+        responses = operations.record_weekly(current_user, answers, token)
+    except operations.AlreadySubmitted:
+        db.session.rollback()
+        return redirect(url_for("main.patient_home"))
+    if responses[0].has_risk:
+        return redirect(url_for(".support"))
+    flash(_("Thank you. Your answers are saved and your therapist can see them."), "success")
+    return redirect(url_for("main.patient_home"))
+
+
+@bp.route("/support")
+@roles_required(Role.PATIENT)
+def support():
+    """Crisis information, shown at once after a risky answer outside the screening."""
+    return render_template("screening/support.html")
+
+
+# --- the therapist's review ------------------------------------------------------------------
+
+
+@bp.route("/screening/reviews")
+@roles_required(Role.THERAPIST, Role.ADMIN)
+@patient_data
+def review_queue():
+    queue = operations.review_queue(current_user)
+    record_many(Action.READ, "screening_queue_row", [(s.id, s.patient_id) for s in queue])
+    return render_template("screening/review_queue.html", queue=queue, now=utcnow(),
+                           step_names=STEP_NAMES)
+
+
+def _therapist_choices() -> list[SelectChoice]:
+    therapists = db.session.execute(
+        db.select(User).where(User.role == Role.THERAPIST, User.disabled_at.is_(None))
+        .order_by(User.name)
+    ).scalars()
+    return [SelectChoice(t.id, t.name) for t in therapists]
+
+
+@bp.route("/screening/reviews/<int:screening_id>", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST, Role.ADMIN)
+@patient_data
+def review(screening_id: int):
+    screening = get_record_for_user(Screening, screening_id, resource_type="screening")
+    if screening.status == ScreeningStatus.IN_PROGRESS:
+        abort(404)
+    form = ReviewForm()
+    form.step.choices = step_choices()
+    form.therapist_id.choices = [SelectChoice(0, _("Choose a therapist")),
+                                 *_therapist_choices()]
+    assignment = current_assignment(screening.patient)
+    if not form.is_submitted():
+        form.step.data = screening.recommended_step
+        form.therapist_id.data = (assignment.therapist_id if assignment else
+                                  current_user.id if current_user.is_therapist else 0)
+    pending = screening.status == ScreeningStatus.SUBMITTED
+    if pending and form.validate_on_submit() and _review_is_complete(form, screening):
+        operations.review(
+            screening,
+            step=form.step.data,
+            by=current_user,
+            reason=(form.reason.data or "").strip() or None,
+            therapist=db.session.get(User, form.therapist_id.data)
+            if form.step.data in (2, 3) else None,
+        )
+        flash(_("The step is confirmed and %(name)s is enrolled.",
+                name=screening.patient.name), "success")
+        return redirect(url_for(".review_queue"))
+    return render_template(
+        "screening/review.html",
+        form=form,
+        instruments={r.instrument_id: operations.instrument(r.instrument_id)
+                     for r in screening.responses},
+        current_step=current_step(screening.patient),
+        **_result_context(screening),
+    )
+
+
+def _review_is_complete(form: ReviewForm, screening: Screening) -> bool:
+    ok = True
+    if form.step.data != screening.recommended_step and not (form.reason.data or "").strip():
+        form.reason.errors.append(
+            _("Give a reason when you choose another step than the recommended one."))
+        ok = False
+    if form.step.data in (2, 3):
+        therapist = db.session.get(User, form.therapist_id.data or 0)
+        if therapist is None or not therapist.is_therapist or not therapist.is_active:
+            form.therapist_id.errors.append(_("Steps 2 and 3 need a therapist."))
+            ok = False
+    return ok
+
+
+# --- risk alerts -------------------------------------------------------------------------------
+
+#: Where the words of a language alert were written, as the clinician reads it.
+EXCERPT_SOURCES = {
+    "intake": _l("intake"),
+    "exercise": _l("exercise"),
+    "diary": _l("diary"),
+    "message": _l("message"),
+}
+
+
+@bp.route("/alerts")
+@roles_required(Role.THERAPIST, Role.ADMIN)
+@patient_data
+def alerts():
+    open_alerts = operations.open_alerts_for(current_user)
+    record_many(Action.READ, "risk_alert_row", [(a.id, a.patient_id) for a in open_alerts])
+    return render_template("screening/alerts.html", alerts=open_alerts, now=utcnow(),
+                           excerpt_sources=EXCERPT_SOURCES)
+
+
+@bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
+@roles_required(Role.THERAPIST, Role.ADMIN)
+@patient_data
+def alert(alert_id: int):
+    alert = get_record_for_user(RiskAlert, alert_id, resource_type="risk_alert")
+    form = AcknowledgeForm()
+    if alert.is_open and form.validate_on_submit():
+        operations.acknowledge(alert, by=current_user, note=form.note.data)
+        flash(_("The alert is acknowledged."), "success")
+        return redirect(url_for(".alerts"))
+    return render_template("screening/alert.html", alert=alert, form=form, now=utcnow(),
+                           excerpt_sources=EXCERPT_SOURCES)
+
+
+# --- the patient's home page panel -----------------------------------------------------------
+
+
+def _home_panel(patient: User) -> Panel:
+    step = current_step(patient)
+    return Panel(
+        order=10,
+        template="screening/_home_panel.html",
+        context={
+            "in_progress": operations.in_progress_for(patient),
+            "submitted": operations.latest_submitted_for(patient),
+            "step": step,
+            "weekly_due": operations.weekly_due(patient),
+            "step_names": STEP_NAMES,
+            "step_next": STEP_NEXT,
+        },
+    )
+
+
+def init_app(app: Flask) -> None:
+    from screening import alerts, caseload, cli, demo, language_alerts, reminders
+
+    app.register_blueprint(bp)
+    patient_panels.connect(_home_panel)
+    record_panels.connect(_record_panel)
+    cli.init_app(app)
+    demo.connect()
+    reminders.connect()
+    caseload.connect()
+    alerts.connect()
+    language_alerts.connect()
+
+    @app.context_processor
+    def alert_count():
+        if not (current_user.is_authenticated and current_user.role_enum.is_clinician):
+            return {}
+        return {"open_alert_count": operations.count_open_alerts(current_user)}
+
+
+# --- the patient record panel -----------------------------------------------------------------
+
+
+def _record_panel(patient: User) -> Panel:
+    from screening.caseload import measures_by_patient
+    from screening.charts import change_markers, outcome_chart
+
+    lang = language()
+    series = measures_by_patient([patient.id]).get(patient.id, {"phq9": [], "gad7": []})
+    charts = [
+        {"instrument": operations.instrument(i), "svg": outcome_chart(
+            operations.instrument(i), series[i], lang) if series[i] else None,
+         "rows": list(zip(series[i], change_markers(i, series[i]), strict=True))}
+        for i in ("phq9", "gad7")
+    ]
+    screenings = db.session.execute(
+        db.select(Screening).where(Screening.patient_id == patient.id,
+                                   Screening.status != ScreeningStatus.IN_PROGRESS)
+        .order_by(Screening.submitted_at.desc())
+    ).scalars().all()
+    return Panel(order=10, template="screening/_record_panel.html", context={
+        "charts": charts, "screenings": screenings, "step_names": STEP_NAMES,
+        "risk_alerts": [a for a in operations.open_alerts_for(current_user)
+                        if a.patient_id == patient.id],
+    })

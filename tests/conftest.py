@@ -1,0 +1,340 @@
+"""Fixtures: an app on a freshly migrated database, a client, a runner, and personas.
+
+The schema is built by the real migrations, once per session. On SQLite each
+test gets a copy of that migrated file; on PostgreSQL (``DATABASE_URL`` set)
+each test starts from emptied tables.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.accounts import passwords
+from app.accounts.models import Role, User
+from app.caseload.models import CareAssignment
+from app.db import db, utcnow
+from app.extensions import limiter
+
+POSTGRES_URL = os.environ.get("DATABASE_URL")
+PERSONA_PASSWORD = "correct horse battery staple"
+PERSONA_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _test_config(database_uri: str, instance_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production-checks",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "DEFAULT_LANGUAGE": "en",
+        # CSRF stays ON: tests send real tokens, as browsers do.
+        "WTF_CSRF_ENABLED": True,
+        "INSTANCE_PATH": str(instance_path / "instance"),
+    }
+
+
+# Content is shipped data, not per-test state: loaded once, kept between tests.
+CONTENT_TABLES = {"programme", "programme_module"}
+
+
+def _migrate(database_uri: str, instance_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    from programmes.operations import load_content
+
+    app = create_app(_test_config(database_uri, instance_path))
+    with app.app_context():
+        upgrade()
+        load_content(app.config["CONTENT_DIR"])
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> str:
+    """A database URI whose schema the migrations built (once per test session)."""
+    instance = tmp_path_factory.mktemp("instance")
+    if POSTGRES_URL:
+        engine = create_engine(_normalised_postgres(POSTGRES_URL))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        _migrate(POSTGRES_URL, instance)
+        return POSTGRES_URL
+    template = instance / "template.db"
+    _migrate(f"sqlite:///{template}", instance)
+    return str(template)
+
+
+def _normalised_postgres(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+        "postgres://", "postgresql+psycopg://", 1
+    )
+
+
+def _fresh_sqlite_copy(template: str, target: Path) -> None:
+    # The online backup API copies a consistent database, WAL included.
+    with sqlite3.connect(template) as source, sqlite3.connect(target) as dest:
+        source.backup(dest)
+
+
+def _empty_postgres_tables(app) -> None:
+    with app.app_context():
+        names = [t.name for t in db.metadata.sorted_tables if t.name not in CONTENT_TABLES]
+        with db.engine.begin() as conn:
+            # TRUNCATE does not fire the audit table's row triggers.
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    if POSTGRES_URL:
+        uri = POSTGRES_URL
+    else:
+        database = tmp_path / "stepcare.db"
+        _fresh_sqlite_copy(migrated_database, database)
+        uri = f"sqlite:///{database}"
+    app = create_app(_test_config(uri, tmp_path))
+    if POSTGRES_URL:
+        _empty_postgres_tables(app)
+    limiter.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- personas --------------------------------------------------------------------------------
+# As healthchecks has Alice, Bob and Charlie: two patients, Alice's therapist,
+# a therapist unrelated to Alice (Bob's), and an administrator.
+
+
+@dataclass
+class Personas:
+    alice: User  # patient A
+    bob: User  # patient B
+    theo: User  # Alice's therapist
+    una: User  # unrelated to Alice: Bob's therapist
+    ada: User  # administrator
+
+    def all(self) -> dict[str, User]:
+        return {name: getattr(self, name) for name in ("alice", "bob", "theo", "una", "ada")}
+
+
+@pytest.fixture(scope="session")
+def persona_password_hash() -> str:
+    # argon2id at full strength is slow on purpose; hash the shared password once.
+    return passwords.hash_password(PERSONA_PASSWORD)
+
+
+def make_user(name: str, role: Role, password_hash: str, **extra) -> User:
+    user = User(
+        email=f"{name.split()[0].lower()}@example.com",
+        name=name,
+        role=str(role),
+        password_hash=password_hash,
+        language=extra.pop("language", "en"),
+        **extra,
+    )
+    if role.is_clinician:
+        user.totp_secret = PERSONA_TOTP_SECRET
+        user.totp_confirmed_at = utcnow()
+    db.session.add(user)
+    return user
+
+
+@pytest.fixture
+def personas(app, persona_password_hash) -> Personas:
+    from datetime import date
+
+    with app.app_context():
+        people = Personas(
+            alice=make_user("Alice Andersen", Role.PATIENT, persona_password_hash,
+                            date_of_birth=date(1990, 4, 1)),
+            bob=make_user("Bob Berg", Role.PATIENT, persona_password_hash,
+                          date_of_birth=date(1985, 9, 12)),
+            theo=make_user("Theo Thomsen", Role.THERAPIST, persona_password_hash),
+            una=make_user("Una Ulriksen", Role.THERAPIST, persona_password_hash),
+            ada=make_user("Ada Admin", Role.ADMIN, persona_password_hash),
+        )
+        db.session.flush()
+        db.session.add_all(
+            [
+                CareAssignment(patient_id=people.alice.id, therapist_id=people.theo.id),
+                CareAssignment(patient_id=people.bob.id, therapist_id=people.una.id),
+            ]
+        )
+        db.session.commit()
+        for user in people.all().values():
+            db.session.refresh(user)
+        db.session.expunge_all()
+    return people
+
+
+# --- real browser ----------------------------------------------------------------------------
+# Debian's Chromium driven by Playwright; never `playwright install`.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a loopback port by a real threaded HTTP server."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+# --- screening data ----------------------------------------------------------------------------
+
+INTAKE = {
+    "presenting_problem": "Low mood and poor sleep since the spring.",
+    "goals": "Sleep better.",
+    "previous_treatment": "no",
+    "substance_use": "none",
+    "bipolar": "no",
+    "psychosis": "no",
+    "suicidal_plan": "no",
+    "preferred_format": "written_guidance",
+}
+
+
+def phq9_page(values=(2, 2, 1, 1, 1, 1, 1, 1, 0), difficulty=1) -> dict:
+    answers = {f"phq9_{i}": v for i, v in enumerate(values, start=1)}
+    return {**answers, "phq9_difficulty": difficulty}
+
+
+def gad7_page(values=(1, 1, 1, 1, 1, 1, 1)) -> dict:
+    return {f"gad7_{i}": v for i, v in enumerate(values, start=1)}
+
+
+WSAS_ITEMS = ("wsas_work", "wsas_home", "wsas_social_leisure", "wsas_private_leisure",
+              "wsas_relationships")
+
+
+def wsas_page(values=(3, 3, 3, 3, 3)) -> dict:
+    return dict(zip(WSAS_ITEMS, values, strict=True))
+
+
+def complete_screening(patient_id: int, *, phq9=None, intake=None, submit=True):
+    """A screening with every page answered (and submitted), made through the operations."""
+    from screening import operations
+
+    patient = db.session.get(User, patient_id)
+    screening = operations.start(patient)
+    operations.save_page(screening, "phq9", phq9_page(*([phq9] if phq9 else [])))
+    operations.save_page(screening, "gad7", gad7_page())
+    operations.save_page(screening, "wsas", wsas_page())
+    operations.save_page(screening, "intake", {**INTAKE, **(intake or {})})
+    if submit:
+        operations.submit(screening)
+    db.session.commit()
+    return screening.id
+
+
+@pytest.fixture
+def screened(app, personas):
+    """Alice has sent a screening with a risky PHQ-9 item 9 (so an open alert); Bob has
+    one in progress."""
+    from screening import operations
+    from screening.models import RiskAlert
+
+    with app.app_context():
+        personas.alice_screening = complete_screening(
+            personas.alice.id, phq9=(2, 2, 1, 1, 1, 1, 1, 1, 1)
+        )
+        personas.alice_alert = db.session.execute(db.select(RiskAlert.id)).scalar_one()
+        bob = db.session.get(User, personas.bob.id)
+        operations.start(bob)
+        db.session.commit()
+        _enrol_alice(personas)
+        _book_alice_video(personas)
+        _alice_message_and_alert(personas)
+    return personas
+
+
+def _alice_message_and_alert(personas) -> None:
+    from app.caseload import alerts
+    from app.caseload.models import ClinicalAlert
+    from app.messaging import operations as messaging
+
+    alice = db.session.get(User, personas.alice.id)
+    personas.alice_message = messaging.send(alice, alice, "Is it normal to feel worse?").id
+    alerts.raise_alert(alice.id, "inactive", f"inactive:{alice.id}:test")
+    db.session.commit()
+    personas.alice_clinical_alert = db.session.execute(db.select(ClinicalAlert.id)).scalar_one()
+
+
+def enrol(patient_id: int, slug: str, therapist_id: int | None):
+    """Enrol a patient (content loaded first); returns the enrolment."""
+    from programmes import operations as programmes
+
+    programmes.ensure_content_loaded()
+    patient = db.session.get(User, patient_id)
+    therapist = db.session.get(User, therapist_id) if therapist_id else None
+    enrolment = programmes.enrol(patient, programmes.programme_by_slug(slug), therapist)
+    db.session.commit()
+    return enrolment
+
+
+def _enrol_alice(personas) -> None:
+    """Alice in the depression programme with Theo, with homework sent from module 1."""
+    from programmes import operations as programmes
+
+    enrolment = enrol(personas.alice.id, "depression", personas.theo.id)
+    welcome, second = enrolment.programme.current_modules[:2]
+    blocks = programmes.as_content_module(welcome, "en").blocks
+    homework = next(b for b in blocks if b.type == "homework")
+    other = next(b for b in blocks if b.type != "homework")
+    alice = db.session.get(User, personas.alice.id)
+    answer = programmes.save_answer(alice, welcome, homework, {"text": "My first homework."})
+    submission = programmes.submit_homework(alice, welcome, answer, personas.theo.id)
+    db.session.commit()
+    personas.alice_enrolment, personas.alice_submission = enrolment.id, submission.id
+    personas.alice_block, personas.alice_homework_block = other.id, homework.id
+    personas.alice_locked_module = second.id
+
+
+def _book_alice_video(personas) -> None:
+    """A video appointment of Alice with Theo that starts now, so its room is open."""
+    from video import operations as video
+
+    alice, theo = db.session.get(User, personas.alice.id), db.session.get(User, personas.theo.id)
+    appointment = video.book(therapist=theo, patient=alice, starts_at=utcnow(),
+                             duration_minutes=45, by=theo)
+    db.session.commit()
+    personas.alice_appointment, personas.alice_room = appointment.id, appointment.room_id

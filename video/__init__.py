@@ -1,0 +1,1 @@
+"""Pure, framework-free core of Stepcare video consultations."""
