@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel import dates
 from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, to_user_timezone
 
 from app import crisis
 from app.accounts.forms import LanguageForm
@@ -25,6 +29,21 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
-    )
+    app.jinja_env.filters["date"] = _date
+
+
+def _date(value, fmt: str = "medium") -> str:
+    """A date in the reader's language and time zone.
+
+    Long lists (the caseload) show many dates that fall on the same few days; Babel's
+    formatting costs about 70 microseconds a call, so each day is formatted once.
+    """
+    if not value:
+        return ""
+    day = to_user_timezone(value).date() if isinstance(value, datetime) else value
+    return _formatted_day(day, fmt, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, fmt: str, locale: str) -> str:
+    return dates.format_date(day, fmt, locale=locale)

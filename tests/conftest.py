@@ -205,7 +205,23 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def live_server(app):
+def loaded_text_model(app):
+    """Load the app's text model before a browser test starts its clock.
+
+    The model loads lazily, on the first patient text a process checks for risk language
+    (about 7 s: torch, transformers and the encoder), and then stays loaded for the process.
+    Paid inside a browser test, it eats the test's timeouts on a busy machine: the first
+    autosave stays at "Saving…".
+    """
+    from app import textmodel
+
+    with app.app_context():
+        if textmodel.mode() == "model":
+            textmodel.load()
+
+
+@pytest.fixture
+def live_server(app, loaded_text_model):
     """The app served on a loopback port by a real threaded HTTP server."""
     import threading
 

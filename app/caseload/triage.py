@@ -23,11 +23,26 @@ class Category(IntEnum):
     OTHER = 6
 
 
+class Facts(dict):
+    """A row's facts; a fact no domain contributed reads as None.
+
+    Templates read them as attributes (``facts.phq9_latest``), which costs far less per
+    cell than a call, and a missing one is None rather than Jinja's Undefined.
+    """
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
 @dataclass
 class Row:
     patient_id: int
     name: str
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=Facts)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.facts, Facts):
+            self.facts = Facts(self.facts)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.facts.get(key, default)
