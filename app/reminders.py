@@ -55,7 +55,7 @@ def _subject(kind: str) -> str:
     # Deliberately vague: an email can be read over a shoulder or on a lock screen.
     return {
         "inactive": _("We have not seen you in Stepcare for a while"),
-        "appointment": _("You have an appointment in Stepcare tomorrow"),
+        "appointment": _("You have an appointment in Stepcare soon"),
     }.get(kind, _("There is something new for you in Stepcare"))
 
 

@@ -740,7 +740,7 @@ def _check_config(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from video import cli, demo
+    from video import cli, demo, reminders
 
     _check_config(app)
     app.register_blueprint(bp)
@@ -749,6 +749,7 @@ def init_app(app: Flask) -> None:
     patient_panels.connect(_home_panel)
     cli.init_app(app)
     demo.connect()
+    reminders.connect()
 
     @app.context_processor
     def video_globals():
