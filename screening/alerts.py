@@ -11,20 +11,20 @@ from app.caseload import alerts
 from app.caseload.models import StepAssignment
 from app.db import db, utcnow
 from screening import scoring
-from screening.caseload import measures_by_patient
+from screening.caseload import MEASURES, measure_summaries
 from screening.models import RiskAlert
 from screening.signals import measures_recorded
 
 
 def check_patient(patient_id: int, now: datetime) -> int:
-    series = measures_by_patient([patient_id]).get(patient_id)
-    if not series or not series["phq9"] or not series["gad7"]:
+    series = measure_summaries([patient_id]).get(patient_id, {})
+    if not all(m in series for m in MEASURES):
         return 0
-    first = {m: series[m][0][1] for m in ("phq9", "gad7")}
-    last = {m: series[m][-1][1] for m in ("phq9", "gad7")}
+    first = {m: series[m].first for m in MEASURES}
+    last = {m: series[m].last for m in MEASURES}
     outcome = scoring.episode_outcome(first, last)
     raised = 0
-    latest = series["phq9"][-1][0].isoformat()
+    latest = series["phq9"].last_at.isoformat()
     if outcome.reliable_deterioration and not alerts.has_open(patient_id, "deterioration"):
         raised += alerts.raise_alert(
             patient_id, "deterioration", f"deterioration:{patient_id}:{latest}",

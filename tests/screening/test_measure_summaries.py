@@ -11,11 +11,11 @@ from screening.models import QuestionnaireResponse
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def add(patient_id: int, instrument_id: str, week: int, total: int, key: str = "") -> None:
+def add(patient_id: int, instrument_id: str, week: int, total: int) -> None:
     db.session.add(QuestionnaireResponse(
         patient_id=patient_id, instrument_id=instrument_id, instrument_version=1,
         context="weekly", submitted_at=START + timedelta(weeks=week), total=total,
-        idempotency_key=f"{patient_id}:{instrument_id}:{week}{key}"))
+        idempotency_key=f"{patient_id}:{instrument_id}:{week}"))
 
 
 def test_it_summarises_first_latest_and_count_per_patient_and_measure(app, personas):
