@@ -8,11 +8,14 @@ each test starts from emptied tables.
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -354,3 +357,39 @@ def _book_alice_video(personas) -> None:
                              duration_minutes=45, by=theo)
     db.session.commit()
     personas.alice_appointment, personas.alice_room = appointment.id, appointment.room_id
+
+
+# --- email ------------------------------------------------------------------------------------
+
+HEALTH_WORDS = ("depress", "anxi", "phq", "gad", "risk", "suicid", "mood", "homework",
+                "feedback", "therap", "questionnaire", "screening", "angst", "selvmord")
+
+
+class Inbox(MessageHandler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def inbox(app):
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False,
+                      TESTING=False)
+    from app.reminders import mail
+
+    mail.init_app(app)
+    yield handler.messages
+    controller.stop()

@@ -1,12 +1,8 @@
 """Reminder emails: sent once, through real SMTP on loopback, with no health information."""
 
-import socket
 from datetime import timedelta
 
-import pytest
 import time_machine
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 
 from app.accounts.models import User
 from app.caseload.operations import set_step
@@ -14,40 +10,7 @@ from app.db import db
 from app.reminders import ReminderSent
 from programmes import operations as programmes
 from programmes.models import HomeworkSubmission
-from tests.conftest import enrol
-
-HEALTH_WORDS = ("depress", "anxi", "phq", "gad", "risk", "suicid", "mood", "homework",
-                "feedback", "therap", "questionnaire", "screening", "angst", "selvmord")
-
-
-class Inbox(MessageHandler):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(app):
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False,
-                      TESTING=False)
-    from app.reminders import mail
-
-    mail.init_app(app)
-    yield handler.messages
-    controller.stop()
+from tests.conftest import HEALTH_WORDS, enrol
 
 
 def give_feedback(app, personas):
