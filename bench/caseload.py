@@ -16,7 +16,8 @@ What it does, in one run on one machine:
    (``bench/clinic_seed.py``, bulk inserts), signs the therapist in by writing a server
    session row and a signed cookie, counts the SQL statements of each page in-process, then
    serves Stepcare with gunicorn and loads ``/caseload`` and ``/patients/<id>`` (a random one
-   of the 150 per request) concurrently.
+   of the 150 per request) concurrently, and ``/account``: the signed-in floor, a page with
+   no patient data that every signed-in page's fixed costs bound from below.
 
 The load generator is ``wrk`` (Debian package ``wrk``) with a Lua script that reports the
 median and p95; without wrk, a Python generator with threads. Loopback only, bounded by
@@ -53,6 +54,9 @@ PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "stepcare_bench"
 COOKIE_NAME = "stepcare"  # development cookie name (production adds __Host-)
 GOAL = 0.30
+#: The signed-in floor: a page with no patient data that still does what every signed-in
+#: request must (server-side session check and touch, user load, CSRF token, headers).
+FLOOR_PAGE = "/account"
 
 WRK_SCRIPT = """
 local paths = {%(paths)s}
@@ -111,7 +115,8 @@ def prepare(database_url: str, env: dict[str, str], args) -> dict:
     client.set_cookie(COOKIE_NAME, cookie)
     queries = {}
     for label, url in (("caseload", "/caseload"),
-                       ("patient", f"/patients/{seeded.patient_ids[0]}")):
+                       ("patient", f"/patients/{seeded.patient_ids[0]}"),
+                       ("account", FLOOR_PAGE)):
         count = [0]
 
         def counter(*_args, count=count, **_kwargs):
@@ -314,7 +319,8 @@ def run(args) -> str:
                 if status != 200 or b"Patient 0" not in body:
                     raise SystemExit(f"{label} {path}: {status}; see {server.log.name}")
             for page, paths in (("/caseload", ["/caseload"]),
-                                ("/patients/<id>", patient_paths)):
+                                ("/patients/<id>", patient_paths),
+                                (FLOOR_PAGE, [FLOOR_PAGE])):
                 load(server.port, paths, prepared["cookie"], _warmup(args), workdir)
                 measured = load(server.port, paths, prepared["cookie"], args, workdir)
                 results.append({"server": f"Stepcare, {label}", "page": page, **measured})
@@ -350,17 +356,25 @@ def report(results: list[dict], facts: dict, args, load_before: float,
         lines.append(f"| {r['server']} | `{r['page']}` | {r['p50_ms']:.1f} ms | "
                      f"{r['p95_ms']:.1f} ms | {r['rps']:.0f} | {share:.1%} | {r['errors']} |")
     lines.append("")
+    lines.append(f"`{FLOOR_PAGE}` is the signed-in floor: it shows no patient data, but does what "
+                 "every signed-in request must do (check and touch the server-side session, "
+                 "load the user, issue a CSRF token, set the security headers). No signed-in "
+                 "page can be faster than it.")
+    lines.append("")
     for label, f in facts.items():
         rows = ", ".join(f"{k} {v:,}" for k, v in f["rows"].items())
         lines.append(f"- {label}: seeded in {f['seed_seconds']:.1f} s ({rows}); SQL statements "
                      f"per request: `/caseload` {f['queries']['caseload']}, `/patients/<id>` "
-                     f"{f['queries']['patient']}.")
+                     f"{f['queries']['patient']}, `{FLOOR_PAGE}` {f['queries']['account']}.")
     caseload = [r for r in results if r["page"] == "/caseload"]
     verdicts = ", ".join(f"{r['server'].split(', ')[1]} {r['rps'] / hello_rps:.1%}"
                          for r in caseload)
     met = all(r["rps"] / hello_rps >= GOAL for r in caseload)
     lines.append(f"- Goal: caseload >= {GOAL:.0%} of hello-world throughput: "
                  f"{'met' if met else 'not met'} ({verdicts}).")
+    floors = ", ".join(f"{r['server'].split(', ')[1]} {r['rps'] / hello_rps:.1%}"
+                       for r in results if r["page"] == FLOOR_PAGE)
+    lines.append(f"- The signed-in floor `{FLOOR_PAGE}` reaches {floors} of the hello-world.")
     return "\n".join(lines) + "\n"
 
 

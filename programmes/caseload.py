@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import get_locale
 from sqlalchemy import func
-from sqlalchemy.orm import selectinload
 
 from app.dashboard import caseload_facts
-from app.db import db
-from programmes import operations
+from app.db import db, utcnow
+from programmes import unlocking
 from programmes.models import (
     Enrolment,
     ExerciseAnswer,
     HomeworkSubmission,
+    ModuleProgress,
+    ModuleRecord,
+    ModuleUnlock,
     MoodEntry,
     ProgrammeRecord,
 )
@@ -22,17 +26,100 @@ def _grouped(query) -> dict:
     return dict(db.session.execute(query).all())
 
 
+@dataclass(frozen=True)
+class _ModuleOutline:
+    id: int
+    optional: bool
+    title: str
+
+
+@dataclass(frozen=True)
+class _ProgrammeOutline:
+    step: int
+    unlock: str
+    title: str
+    modules: list[_ModuleOutline]
+
+
+def _outlines(programme_ids: set[int], lang: str) -> dict[int, _ProgrammeOutline]:
+    """Each programme's current modules with their titles in ``lang``.
+
+    Only the titles are read out of the JSON in SQL: a module's texts hold its whole body
+    in every language (about 250 KB for the shipped content), which the caseload must not
+    parse on every request.
+    """
+    title = ModuleRecord.texts[(lang, "title")].as_string()
+    modules: dict[int, list[_ModuleOutline]] = {pid: [] for pid in programme_ids}
+    untitled = []
+    for module_id, programme_id, optional, found in db.session.execute(
+        db.select(ModuleRecord.id, ModuleRecord.programme_id, ModuleRecord.optional, title)
+        .where(ModuleRecord.programme_id.in_(programme_ids), ModuleRecord.retired_at.is_(None))
+        .order_by(ModuleRecord.programme_id, ModuleRecord.position)
+    ):
+        if found is None:
+            untitled.append(module_id)
+        modules[programme_id].append(_ModuleOutline(module_id, optional, found))
+    if untitled:  # content without this language: fall back as ModuleRecord.text does
+        fallback = {m.id: m.text("title", lang) for m in db.session.execute(
+            db.select(ModuleRecord).where(ModuleRecord.id.in_(untitled))).scalars()}
+        modules = {pid: [m if m.title is not None else
+                         _ModuleOutline(m.id, m.optional, fallback[m.id]) for m in found]
+                   for pid, found in modules.items()}
+    return {p.id: _ProgrammeOutline(p.step, p.unlock, p.text("title", lang), modules[p.id])
+            for p in db.session.execute(
+                db.select(ProgrammeRecord).where(ProgrammeRecord.id.in_(programme_ids))
+            ).scalars()}
+
+
+def _module_sets(model, enrolment_ids: list[int], *conditions) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {}
+    for enrolment_id, module_id in db.session.execute(
+        db.select(model.enrolment_id, model.module_id)
+        .where(model.enrolment_id.in_(enrolment_ids), *conditions)
+    ):
+        found.setdefault(enrolment_id, set()).add(module_id)
+    return found
+
+
+def _programme_facts(patient_ids: list[int], lang: str, now) -> dict[int, dict]:
+    """Programme, next module and progress of each patient's active enrolments.
+
+    A guided (step 2) programme wins over self-help when a patient has both.
+    """
+    enrolments = db.session.execute(
+        db.select(Enrolment.id, Enrolment.patient_id, Enrolment.programme_id,
+                  Enrolment.started_at)
+        .where(Enrolment.patient_id.in_(patient_ids), Enrolment.status == "active")
+        .order_by(Enrolment.started_at)
+    ).all()
+    if not enrolments:
+        return {}
+    outlines = _outlines({e.programme_id for e in enrolments}, lang)
+    ids = [e.id for e in enrolments]
+    unlocked = _module_sets(ModuleUnlock, ids)
+    completed = _module_sets(ModuleProgress, ids, ModuleProgress.completed_at.is_not(None))
+    facts: dict[int, dict] = {}
+    for enrolment in enrolments:
+        outline = outlines[enrolment.programme_id]
+        row = facts.setdefault(enrolment.patient_id, {})
+        if outline.step != 2 and "programme" in row:
+            continue
+        done = completed.get(enrolment.id, set())
+        following = unlocking.next_module(unlocking.open_modules(
+            outline.unlock, outline.modules, started_at=enrolment.started_at, now=now,
+            unlocked_ids=unlocked.get(enrolment.id, set())), done)
+        row["programme"] = outline.title
+        row["module"] = following.title if following else None
+        row["modules_done"] = unlocking.progress(outline.modules, done)
+    return facts
+
+
 def _facts(sender, *, patient_ids: list[int], **_kwargs) -> dict[int, dict]:
     if not patient_ids:
         return {}
-    lang = str(get_locale())
-    enrolments = db.session.execute(
-        db.select(Enrolment)
-        .options(selectinload(Enrolment.programme).selectinload(ProgrammeRecord.modules),
-                 selectinload(Enrolment.unlocks), selectinload(Enrolment.progress))
-        .where(Enrolment.patient_id.in_(patient_ids), Enrolment.status == "active")
-        .order_by(Enrolment.started_at)
-    ).scalars().all()
+    facts: dict[int, dict] = {pid: {} for pid in patient_ids}
+    for patient_id, found in _programme_facts(patient_ids, str(get_locale()), utcnow()).items():
+        facts[patient_id].update(found)
     waiting = db.session.execute(
         db.select(HomeworkSubmission.patient_id, func.count(),
                   func.min(HomeworkSubmission.submitted_at))
@@ -47,14 +134,6 @@ def _facts(sender, *, patient_ids: list[int], **_kwargs) -> dict[int, dict]:
         _grouped(db.select(MoodEntry.patient_id, func.max(MoodEntry.updated_at))
                  .where(MoodEntry.patient_id.in_(patient_ids)).group_by(MoodEntry.patient_id)),
     ]
-    facts: dict[int, dict] = {pid: {} for pid in patient_ids}
-    for enrolment in enrolments:
-        row = facts[enrolment.patient_id]
-        if enrolment.programme.step == 2 or "programme" not in row:
-            following = operations.next_module(enrolment)
-            row["programme"] = enrolment.programme.text("title", lang)
-            row["module"] = following.text("title", lang) if following else None
-            row["modules_done"] = operations.progress_fraction(enrolment)
     for patient_id, count, oldest in waiting:
         facts[patient_id]["homework_waiting"] = count
         facts[patient_id]["homework_since"] = oldest

@@ -220,16 +220,10 @@ def _programmes_for_step(step: int) -> list[ProgrammeRecord]:
 
 
 def open_modules(enrolment: Enrolment, now: datetime | None = None) -> list[ModuleRecord]:
-    modules = enrolment.programme.current_modules
-    unlocked = {u.module_id for u in enrolment.unlocks}
-    positions = unlocking.unlocked_positions(
-        enrolment.programme.unlock,
-        module_count=len(modules),
-        started_at=enrolment.started_at,
-        now=now or utcnow(),
-        unlocked_by_therapist={i for i, m in enumerate(modules) if m.id in unlocked},
-    )
-    return [m for i, m in enumerate(modules) if i in positions]
+    return unlocking.open_modules(
+        enrolment.programme.unlock, enrolment.programme.current_modules,
+        started_at=enrolment.started_at, now=now or utcnow(),
+        unlocked_ids={u.module_id for u in enrolment.unlocks})
 
 
 def completed_ids(enrolment: Enrolment) -> set[int]:
@@ -237,14 +231,11 @@ def completed_ids(enrolment: Enrolment) -> set[int]:
 
 
 def progress_fraction(enrolment: Enrolment) -> tuple[int, int]:
-    required = [m for m in enrolment.programme.current_modules if not m.optional]
-    done = completed_ids(enrolment)
-    return sum(1 for m in required if m.id in done), len(required)
+    return unlocking.progress(enrolment.programme.current_modules, completed_ids(enrolment))
 
 
 def next_module(enrolment: Enrolment) -> ModuleRecord | None:
-    done = completed_ids(enrolment)
-    return next((m for m in open_modules(enrolment) if m.id not in done), None)
+    return unlocking.next_module(open_modules(enrolment), completed_ids(enrolment))
 
 
 def unlock_module(enrolment: Enrolment, module: ModuleRecord, by: User) -> None:

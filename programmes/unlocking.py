@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 WEEK = timedelta(days=7)
 
@@ -44,3 +45,33 @@ def next_unlock_at(rule: str, *, module_count: int, started_at: datetime,
     if weeks + 1 >= module_count:
         return None
     return started_at + (weeks + 1) * WEEK
+
+
+class ModuleLike(Protocol):
+    """What unlocking needs of a module: the ORM record or a light outline of it."""
+
+    id: int
+    optional: bool
+
+
+M = TypeVar("M", bound=ModuleLike)
+
+
+def open_modules(rule: str, modules: Sequence[M], *, started_at: datetime, now: datetime,
+                 unlocked_ids: Collection[int] = ()) -> list[M]:
+    """The modules, in order, that the patient may open now."""
+    positions = unlocked_positions(
+        rule, module_count=len(modules), started_at=started_at, now=now,
+        unlocked_by_therapist={i for i, m in enumerate(modules) if m.id in unlocked_ids})
+    return [m for i, m in enumerate(modules) if i in positions]
+
+
+def next_module(open_in_order: Sequence[M], completed_ids: Collection[int]) -> M | None:
+    """The first open module not yet completed."""
+    return next((m for m in open_in_order if m.id not in completed_ids), None)
+
+
+def progress(modules: Sequence[ModuleLike], completed_ids: Collection[int]) -> tuple[int, int]:
+    """(completed, required): optional modules count toward neither."""
+    required = [m for m in modules if not m.optional]
+    return sum(1 for m in required if m.id in completed_ids), len(required)

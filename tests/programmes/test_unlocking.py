@@ -2,7 +2,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from programmes.unlocking import next_unlock_at, unlocked_positions
+from programmes.unlocking import (
+    next_module,
+    next_unlock_at,
+    open_modules,
+    progress,
+    unlocked_positions,
+)
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -51,3 +57,29 @@ def test_it_tells_when_the_next_weekly_module_opens():
         timedelta(days=14)
     assert next_unlock_at("weekly", module_count=2, started_at=START, now=now) is None
     assert next_unlock_at("all", module_count=8, started_at=START, now=now) is None
+
+
+class Module:
+    def __init__(self, id, optional=False):
+        self.id, self.optional = id, optional
+
+
+MODULES = [Module(10), Module(11), Module(12, optional=True), Module(13)]
+
+
+def test_it_lists_the_open_modules_in_programme_order():
+    found = open_modules("therapist", MODULES, started_at=START, now=START,
+                         unlocked_ids={13, 11})
+    assert [m.id for m in found] == [10, 11, 13]
+
+
+def test_it_offers_the_first_open_module_not_yet_completed():
+    open_now = open_modules("all", MODULES, started_at=START, now=START)
+    assert next_module(open_now, {10, 11}).id == 12
+    assert next_module(open_now, {10, 11, 12, 13}) is None
+
+
+def test_it_counts_progress_over_the_required_modules_only():
+    assert progress(MODULES, {10, 12}) == (1, 3)
+    assert progress(MODULES, set()) == (0, 3)
+    assert progress([], set()) == (0, 0)
