@@ -49,22 +49,20 @@ def _outlines(programme_ids: set[int], lang: str) -> dict[int, _ProgrammeOutline
     parse on every request.
     """
     title = ModuleRecord.texts[(lang, "title")].as_string()
-    modules: dict[int, list[_ModuleOutline]] = {pid: [] for pid in programme_ids}
-    untitled = []
-    for module_id, programme_id, optional, found in db.session.execute(
+    rows = db.session.execute(
         db.select(ModuleRecord.id, ModuleRecord.programme_id, ModuleRecord.optional, title)
         .where(ModuleRecord.programme_id.in_(programme_ids), ModuleRecord.retired_at.is_(None))
         .order_by(ModuleRecord.programme_id, ModuleRecord.position)
-    ):
-        if found is None:
-            untitled.append(module_id)
-        modules[programme_id].append(_ModuleOutline(module_id, optional, found))
-    if untitled:  # content without this language: fall back as ModuleRecord.text does
-        fallback = {m.id: m.text("title", lang) for m in db.session.execute(
-            db.select(ModuleRecord).where(ModuleRecord.id.in_(untitled))).scalars()}
-        modules = {pid: [m if m.title is not None else
-                         _ModuleOutline(m.id, m.optional, fallback[m.id]) for m in found]
-                   for pid, found in modules.items()}
+    ).all()
+    untitled = [module_id for module_id, _p, _o, found in rows if found is None]
+    # Content without this language falls back as ModuleRecord.text does (rare: one query).
+    fallback = {m.id: m.text("title", lang) for m in db.session.execute(
+        db.select(ModuleRecord).where(ModuleRecord.id.in_(untitled))).scalars()
+    } if untitled else {}
+    modules: dict[int, list[_ModuleOutline]] = {pid: [] for pid in programme_ids}
+    for module_id, programme_id, optional, found in rows:
+        modules[programme_id].append(
+            _ModuleOutline(module_id, optional, fallback[module_id] if found is None else found))
     return {p.id: _ProgrammeOutline(p.step, p.unlock, p.text("title", lang), modules[p.id])
             for p in db.session.execute(
                 db.select(ProgrammeRecord).where(ProgrammeRecord.id.in_(programme_ids))
