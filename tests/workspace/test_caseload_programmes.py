@@ -74,7 +74,11 @@ def test_it_falls_back_to_the_contents_own_language_for_a_title(app, personas):
         first = _enrolment(patient_id).programme.current_modules[0]
         module = db.session.get(ModuleRecord, first.id)
         module.texts = {"en": module.texts["en"]}  # content written in English only
-        db.session.commit()
-        found = _from_caseload(app, patient_id, "da")
-        assert found["module"] == module.texts["en"]["title"]
-        assert found == _from_records(patient_id, "da")
+        # Flushed, never committed: content tables are shared by every test on PostgreSQL.
+        db.session.flush()
+        try:
+            found = _from_caseload(app, patient_id, "da")
+            assert found["module"] == module.texts["en"]["title"]
+            assert found == _from_records(patient_id, "da")
+        finally:
+            db.session.rollback()
