@@ -1,13 +1,18 @@
 """Stepcare: an open-source stepped-care platform for digital mental health.
 
-``create_app`` builds the Flask application; extensions are bound with
-``init_app`` and each domain registers its own blueprint.
+``create_app`` builds the Flask application: the core's extensions and blueprints, then
+every package in :data:`PACKAGES`, each set up by the ``init_app`` in its ``__init__.py``.
+The core imports no package by name in code: the list below is the one place that names
+them, and adding a domain means adding it here.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from flask import Flask
@@ -15,12 +20,21 @@ from flask import Flask
 from app import config as config_module
 from app.config import ConfigError
 
-__all__ = ["ConfigError", "create_app"]
+__all__ = ["PACKAGES", "ConfigError", "create_app"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
+#: The packages an app is made of, after the core: the optional text model, the domains,
+#: and reporting above them. Each has ``init_app(app)`` in its ``__init__.py``.
+PACKAGES: tuple[str, ...] = ("textmodel", "screening", "programmes", "video", "reporting")
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+
+def create_app(
+    test_config: dict[str, Any] | None = None, packages: Sequence[str] = PACKAGES
+) -> Flask:
+    """The app, with ``packages`` set up on top of the core (tests may add their own)."""
+    # Imported first: a package adds its settings' defaults when it is imported.
+    modules = [importlib.import_module(name) for name in packages]
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "STEPCARE_INSTANCE_PATH"
     )
@@ -35,9 +49,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     _init_extensions(app)
-    _register_blueprints(app)
-    _register_cli(app)
-    _register_domains(app)
+    _init_core(app)
+    _init_packages(app, modules)
     return app
 
 
@@ -65,44 +78,26 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from app import reports, textmodel_views, views
+def _init_core(app: Flask) -> None:
+    from app import cli, demo, messaging, reminders, views
     from app.accounts import views as accounts_views
     from app.audit import views as audit_views
-    from app.caseload import views as caseload_views
-    from app.messaging import views as messaging_views
-
-    for blueprint in (
-        views.bp,
-        accounts_views.bp,
-        caseload_views.bp,
-        audit_views.bp,
-        textmodel_views.bp,  # also passes the text-model settings on (loads nothing)
-        reports.bp,
-    ):
-        app.register_blueprint(blueprint)
-    messaging_views.init_app(app)
-
-
-def _register_domains(app: Flask) -> None:
-    """Each domain package registers its blueprint, commands and signal receivers."""
-    from programmes import views as programmes_views
-    from screening import views as screening_views
-
-    # Order matters for the demo: programmes adds progress after screening has enrolled.
-    screening_views.init_app(app)
-    programmes_views.init_app(app)
-
-    from video import views as video_views
-
-    video_views.init_app(app)
-
-
-def _register_cli(app: Flask) -> None:
-    from app import cli, demo, reminders
     from app.caseload import alerts
+    from app.caseload import views as caseload_views
 
+    for blueprint in (views.bp, accounts_views.bp, caseload_views.bp, audit_views.bp):
+        app.register_blueprint(blueprint)
+    messaging.init_app(app)
     cli.init_app(app)
     alerts.init_app(app)
     demo.init_app(app)
     reminders.init_app(app)
+
+
+def _init_packages(app: Flask, modules: list[ModuleType]) -> None:
+    """Each package registers its blueprint, commands, settings and signal receivers."""
+    from app import signals
+
+    signals.use_packages(app, [module.__name__ for module in modules])
+    for module in modules:
+        module.init_app(app)

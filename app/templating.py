@@ -8,8 +8,9 @@ from functools import lru_cache
 from babel import dates
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale, to_user_timezone
+from flask_login import current_user
 
-from app import crisis
+from app import crisis, navigation
 from app.accounts.forms import LanguageForm
 from app.i18n import LANGUAGE_NAMES
 
@@ -25,6 +26,13 @@ def init_app(app: Flask) -> None:
             "crisis_lines": crisis.lines_for(current_app.config["CRISIS_REGION"]),
             "current_path": request.path,
         }
+
+    @app.context_processor
+    def menu():
+        # Computed here, before the template renders: badges are counted by queries.
+        if not current_user.is_authenticated:
+            return {"nav": []}
+        return {"nav": navigation.menu(current_user)}
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""

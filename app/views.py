@@ -10,9 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.accounts.models import Role
 from app.accounts.views import home_url, terms_for
 from app.caseload.operations import current_assignment
-from app.dashboard import panels_for
 from app.db import db
 from app.security import patient_data, roles_required
+from app.signals import home_panels, sorted_panels
 
 bp = Blueprint("main", __name__)
 
@@ -30,7 +30,8 @@ def index():
 def patient_home():
     assignment = current_assignment(current_user)
     return render_template(
-        "main/patient_home.html", assignment=assignment, panels=panels_for(current_user)
+        "main/patient_home.html", therapist=assignment.therapist if assignment else None,
+        panels=sorted_panels(home_panels, current_user)
     )
 
 

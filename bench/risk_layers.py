@@ -33,7 +33,7 @@ for extra in (str(ROOT), str(ROOT / "bench")):
 
 from risk_eval import EVAL_PATH, RESULTS_PATH, Row, load_eval  # noqa: E402
 
-from app import textmodel  # noqa: E402
+import textmodel  # noqa: E402
 from screening import risk_model  # noqa: E402
 
 KINDS = ("explicit", "implicit", "hard_negative", "neutral")

@@ -40,7 +40,7 @@ import json, time
 t0 = time.perf_counter()
 import torch, transformers  # noqa
 t1 = time.perf_counter()
-from app.textmodel import TextEncoder
+from textmodel import TextEncoder
 enc = TextEncoder()
 enc.load()
 t2 = time.perf_counter()
@@ -66,7 +66,7 @@ import app
 flask_app = app.create_app({"TESTING": True, "SECRET_KEY": "x" * 40,
     "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": sys.argv[1]})
 t1 = time.perf_counter()
-from app import textmodel
+import textmodel
 print(json.dumps({"seconds": t1 - t0, "torch": "torch" in sys.modules,
     "transformers": "transformers" in sys.modules, "mode": textmodel.mode()}))
 """
@@ -114,7 +114,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def latency_and_throughput(n_texts: int, threads: int) -> dict:
-    from app.textmodel import TextEncoder
+    from textmodel import TextEncoder
 
     encoder = TextEncoder(cache_size=0, threads=threads)
     encoder.load()

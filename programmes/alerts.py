@@ -14,7 +14,7 @@ from app.db import db
 from programmes.operations import last_activity
 
 
-def _sweep(sender, *, now: datetime, **_kwargs) -> int:
+def sweep(sender, *, now: datetime, **_kwargs) -> int:
     quiet = timedelta(days=current_app.config["INACTIVE_ALERT_DAYS"])
     steps = db.session.execute(
         db.select(StepAssignment).options(selectinload(StepAssignment.patient))
@@ -28,7 +28,3 @@ def _sweep(sender, *, now: datetime, **_kwargs) -> int:
                 step.patient_id, "inactive", f"inactive:{step.patient_id}:{since.date()}",
                 str(_l("No activity since %(day)s.", day=since.date().isoformat())))
     return raised
-
-
-def connect() -> None:
-    alerts.alert_sweep.connect(_sweep)

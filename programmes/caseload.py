@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
-from app.dashboard import caseload_facts
 from app.db import db, utcnow
+from app.signals import CaseloadColumn, CaseloadFacts, PatientFacts
 from programmes import unlocking
 from programmes.models import (
     Enrolment,
@@ -112,12 +114,30 @@ def _programme_facts(patient_ids: list[int], lang: str, now) -> dict[int, dict]:
     return facts
 
 
-def _facts(sender, *, patient_ids: list[int], **_kwargs) -> dict[int, dict]:
+@dataclass(frozen=True)
+class ProgrammeFacts(PatientFacts):
+    """What programmes tells the caseload about one patient."""
+
+    programme: str | None = None  # the guided programme's title, else self-help's
+    module: str | None = None  # the next module to do
+    modules_done: tuple[int, int] | None = None  # (done, of required)
+    homework_waiting: int = 0  # sent and not yet given feedback
+    homework_since: datetime | None = None  # the oldest of those
+    programme_activity: datetime | None = None  # the latest exercise answer or diary entry
+
+    def waiting_since(self) -> datetime | None:
+        return self.homework_since
+
+    def active_at(self) -> datetime | None:
+        return self.programme_activity
+
+
+def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
     if not patient_ids:
-        return {}
-    facts: dict[int, dict] = {pid: {} for pid in patient_ids}
-    for patient_id, found in _programme_facts(patient_ids, str(get_locale()), utcnow()).items():
-        facts[patient_id].update(found)
+        return CaseloadFacts(ProgrammeFacts)
+    found: dict[int, dict] = {pid: {} for pid in patient_ids}
+    for patient_id, outline in _programme_facts(patient_ids, str(get_locale()), utcnow()).items():
+        found[patient_id].update(outline)
     waiting = db.session.execute(
         db.select(HomeworkSubmission.patient_id, func.count(),
                   func.min(HomeworkSubmission.submitted_at))
@@ -133,14 +153,21 @@ def _facts(sender, *, patient_ids: list[int], **_kwargs) -> dict[int, dict]:
                  .where(MoodEntry.patient_id.in_(patient_ids)).group_by(MoodEntry.patient_id)),
     ]
     for patient_id, count, oldest in waiting:
-        facts[patient_id]["homework_waiting"] = count
-        facts[patient_id]["homework_since"] = oldest
+        found[patient_id]["homework_waiting"] = count
+        found[patient_id]["homework_since"] = oldest
     for patient_id in patient_ids:
-        times = [found[patient_id] for found in activity if found.get(patient_id)]
+        times = [latest[patient_id] for latest in activity if latest.get(patient_id)]
         if times:
-            facts[patient_id]["programme_activity"] = max(times)
-    return facts
+            found[patient_id]["programme_activity"] = max(times)
+    return CaseloadFacts(ProgrammeFacts,
+                         {pid: ProgrammeFacts(**values) for pid, values in found.items()})
 
 
-def connect() -> None:
-    caseload_facts.connect(_facts)
+CELLS = "programmes/_caseload_cells.html"
+
+
+def columns(sender, **_kwargs) -> list[CaseloadColumn]:
+    return [
+        CaseloadColumn("programme", 300, CELLS, "programme", _l("Programme")),
+        CaseloadColumn("waiting", 710, CELLS, "homework"),
+    ]

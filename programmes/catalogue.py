@@ -2,10 +2,11 @@
 
 Three sources, each giving reasons the patient can read:
 
-* the screening answers and scores (:data:`RULES`);
+* the screening answers and scores (:data:`RULES`), which screening hands over through
+  ``app.signals.intake_profile``;
 * topics the patient named in the intake's free text (what brings them, their goals),
   found by Danish and English keyword rules (:data:`TOPICS`), always;
-* when the offline text model is available (``app.textmodel.mode() == "model"``), the
+* when the offline text model is available (``textmodel.mode() == "model"``), the
   embedding similarity between that text and each module's title and summary. Module
   vectors are cached by the module's ``content_hash``, so edited content is re-embedded.
 
@@ -23,9 +24,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+import textmodel
+from app import signals
 from app.accounts.models import User
 from programmes.models import Enrolment, ModuleRecord
-from screening.operations import latest_submitted_for
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,6 @@ ALWAYS_LAST = "help"
 TEXT_WEIGHT, SIMILAR_WEIGHT, RULE_WEIGHT = 5, 2, 1
 #: The cosine similarity (intake text vs module title + summary) from which a module fits.
 SIMILARITY_THRESHOLD = 0.42
-#: The intake's free-text items that say what brings the patient and what they want.
-INTAKE_TEXT_ITEMS = ("presenting_problem", "goals")
 
 
 @dataclass(frozen=True)
@@ -112,33 +112,14 @@ class Suggestion:
     score: int = 0
 
 
-@dataclass(frozen=True)
-class Profile:
-    """What the rankings draw on: screening answers and the intake's free text."""
-
-    answers: dict[str, int]
-    texts: tuple[str, ...] = ()
-
-
-def screening_answers(patient: User) -> dict[str, int]:
-    """Item answers and totals from the latest screening, for the rules above."""
-    return profile_for(patient).answers
+#: What the rankings draw on: screening answers and the intake's free text.
+Profile = signals.IntakeProfile
 
 
 def profile_for(patient: User) -> Profile:
-    screening = latest_submitted_for(patient)
-    if screening is None:
-        return Profile({})
-    answers: dict[str, int] = {}
-    for page in ("phq9", "gad7", "wsas"):
-        answers |= {k: v for k, v in screening.drafts.get(page, {}).items() if isinstance(v, int)}
-    facts = screening.facts or {}
-    answers |= {k: facts[k] for k in ("phq9_total", "gad7_total", "wsas_total")
-                if isinstance(facts.get(k), int)}
-    intake = screening.drafts.get("intake", {})
-    texts = tuple(intake[k].strip() for k in INTAKE_TEXT_ITEMS
-                  if isinstance(intake.get(k), str) and intake[k].strip())
-    return Profile(answers, texts)
+    """The patient's screening answers and intake text (empty before a screening)."""
+    found = signals.answers(signals.intake_profile, patient)
+    return found[0] if found else Profile()
 
 
 def mentioned_topics(texts: tuple[str, ...] | list[str]) -> list[Topic]:
@@ -174,16 +155,13 @@ def similar_modules(modules: list[ModuleRecord], texts: tuple[str, ...]) -> dict
     if not texts or not modules:
         return {}
     try:
-        from app import textmodel
-
         if textmodel.mode() != "model":
             return {}
         encoder = textmodel.get_encoder()
         supported = encoder.languages()
         if supported:
-            from screening.risk_model import guess_language
-
-            texts = tuple(t for t in texts if guess_language(t) in (None, *supported))
+            texts = tuple(t for t in texts
+                          if textmodel.guess_language(t) in (None, *supported))
             if not texts:
                 return {}
         todo = [m for m in modules

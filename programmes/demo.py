@@ -9,7 +9,7 @@ from flask import current_app
 
 from app.caseload.operations import current_assignment
 from app.db import db, utcnow
-from app.demo import DemoClinic, demo_populated, demo_preparing
+from app.signals import DemoClinic, DemoHook
 from programmes import operations
 from programmes.exercises import WORRY_LOG_ROWS
 
@@ -73,7 +73,7 @@ def _diary(patient, rng: random.Random) -> None:
             operations.save_mood(patient, today - timedelta(days=days_ago), mood, None)
 
 
-def populate(app, clinic: DemoClinic, rng: random.Random) -> None:
+def populate(clinic: DemoClinic, rng: random.Random) -> None:
     for index, patient in enumerate(clinic.patients[:-5]):
         for enrolment in operations.active_enrolments(patient):
             # Backdate the start so weekly modules have opened as they would have.
@@ -88,10 +88,10 @@ def populate(app, clinic: DemoClinic, rng: random.Random) -> None:
     db.session.flush()
 
 
-def load(app) -> None:
+def load() -> None:
     operations.load_content(current_app.config["CONTENT_DIR"])
 
 
-def connect() -> None:
-    demo_preparing.connect(load)
-    demo_populated.connect(populate)
+def hook(sender) -> DemoHook:
+    """After screening's part: it adds progress to the enrolments screening's reviews made."""
+    return DemoHook(order=30, populate=populate, prepare=load)

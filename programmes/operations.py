@@ -18,7 +18,7 @@ from app.audit.operations import record
 from app.caseload.loaders import current_therapist_id
 from app.caseload.operations import record_contact
 from app.db import db, utcnow
-from app.signals import patient_text_written
+from app.signals import PatientText, patient_text_written, send
 from programmes import content, unlocking
 from programmes.models import (
     Enrolment,
@@ -30,7 +30,6 @@ from programmes.models import (
     MoodEntry,
     ProgrammeRecord,
 )
-from programmes.signals import feedback_given, homework_submitted
 
 SELF_HELP_STEP = 1
 GUIDED_STEP = 2
@@ -293,7 +292,7 @@ def save_answer(patient: User, module: ModuleRecord, block: content.Block,
     db.session.flush()
     record(action, "exercise_answer", answer.id, patient_id=patient.id)
     for text in sorted(_strings(data) - before):  # only what is new since the last save
-        patient_text_written.send(patient, text=text, source="exercise")
+        send(patient_text_written, patient, written=PatientText(patient, text, "exercise"))
     return answer
 
 
@@ -317,7 +316,6 @@ def submit_homework(patient: User, module: ModuleRecord, answer: ExerciseAnswer,
     db.session.add(submission)
     db.session.flush()
     record(Action.CREATE, "homework", submission.id, patient_id=patient.id)
-    homework_submitted.send(submission, submission=submission)
     return submission
 
 
@@ -330,7 +328,6 @@ def give_feedback(submission: HomeworkSubmission, *, by: User, text: str) -> Non
     record(Action.UPDATE, "homework", submission.id, patient_id=submission.patient_id)
     # In guided internet CBT, each written review of homework is a treatment contact.
     record_contact(submission.patient_id, by.id, "feedback", source_id=f"homework:{submission.id}")
-    feedback_given.send(submission, submission=submission)
 
 
 def submissions_for(patient: User) -> list[HomeworkSubmission]:
@@ -379,7 +376,7 @@ def save_mood(patient: User, day: date, mood: int, note: str | None) -> MoodEntr
     db.session.flush()
     record(action, "mood_entry", entry.id, patient_id=patient.id)
     if note and note != before:
-        patient_text_written.send(patient, text=note, source="diary")
+        send(patient_text_written, patient, written=PatientText(patient, note, "diary"))
     return entry
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.caseload.models import StepAssignment
 from app.db import db
-from app.reminders import Reminder, collect_reminders
+from app.signals import Reminder
 from programmes.models import Enrolment, HomeworkSubmission
 from programmes.operations import last_activity
 
@@ -41,9 +41,5 @@ def _inactive(now: datetime) -> list[Reminder]:
     return reminders
 
 
-def _collect(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
+def collect(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
     return _feedback(now) + _inactive(now)
-
-
-def connect() -> None:
-    collect_reminders.connect(_collect)

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import markdown
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     flash,
@@ -19,13 +18,13 @@ from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.orm import selectinload
 
 from app.accounts.forms import ConfirmForm
-from app.accounts.models import Role, User
+from app.accounts.models import Role
 from app.audit.models import Action
 from app.audit.operations import record, record_many
 from app.caseload.loaders import current_therapist_id, get_record_for_user
-from app.dashboard import Panel, patient_panels, record_panels
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
 from programmes import catalogue, charts, operations
@@ -215,7 +214,9 @@ def exercises():
     from programmes.models import ExerciseAnswer
 
     answers = db.session.execute(
-        db.select(ExerciseAnswer).where(ExerciseAnswer.patient_id == current_user.id)
+        db.select(ExerciseAnswer)
+        .options(selectinload(ExerciseAnswer.module).selectinload(ModuleRecord.programme))
+        .where(ExerciseAnswer.patient_id == current_user.id)
         .order_by(ExerciseAnswer.updated_at.desc())
     ).scalars().all()
     submissions = operations.submissions_for(current_user)
@@ -304,52 +305,3 @@ def unlock(enrolment_id: int, module_id: int):
     operations.unlock_module(enrolment, module, current_user)
     flash(_("The module is open for %(name)s.", name=enrolment.patient.name), "success")
     return redirect(url_for("caseload.patient", patient_id=enrolment.patient_id))
-
-
-# --- panels for the patient's home page and the therapist's patient record -------------------
-
-
-def _home_panel(patient: User) -> Panel | None:
-    enrolments = operations.active_enrolments(patient)
-    unread = sum(1 for s in operations.submissions_for(patient)
-                 if s.feedback_at and s.feedback_read_at is None)
-    return Panel(order=20, template="programmes/_home_panel.html", context={
-        "enrolments": [(e, operations.progress_fraction(e), operations.next_module(e))
-                       for e in enrolments],
-        "unread_feedback": unread,
-        "mood_today": any(e.day == date.today() for e in operations.mood_entries(patient, 1)),
-    })
-
-
-def _record_panel(patient: User) -> Panel:
-    enrolments = operations.active_enrolments(patient)
-    return Panel(order=30, template="programmes/_record_panel.html", context={
-        "enrolments": [(e, operations.progress_fraction(e), operations.open_modules(e),
-                        operations.completed_ids(e)) for e in enrolments],
-        "submissions": operations.submissions_for(patient),
-        "moods": operations.mood_entries(patient, 14),
-        "form": ConfirmForm(),
-    })
-
-
-def _enrol_on_step(sender, *, patient, step, therapist, context, **_kwargs):
-    if step is None:  # discharged: the programmes end with the episode
-        for enrolment in operations.active_enrolments(patient):
-            operations.end_enrolment(enrolment)
-        return
-    operations.enrol_for_step(patient, step, therapist, context)
-
-
-def init_app(app: Flask) -> None:
-    from app.signals import step_assigned
-    from programmes import alerts, caseload, cli, demo, reminders
-
-    app.register_blueprint(bp)
-    patient_panels.connect(_home_panel)
-    record_panels.connect(_record_panel)
-    step_assigned.connect(_enrol_on_step)
-    cli.init_app(app)
-    demo.connect()
-    reminders.connect()
-    caseload.connect()
-    alerts.connect()

@@ -9,11 +9,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.caseload import alerts
 from app.caseload.models import StepAssignment
-from app.db import db, utcnow
+from app.db import db
 from screening import scoring
 from screening.caseload import MEASURES, measure_summaries
 from screening.models import RiskAlert
-from screening.signals import measures_recorded
 
 
 def check_patient(patient_id: int, now: datetime) -> int:
@@ -44,11 +43,7 @@ def check_patient(patient_id: int, now: datetime) -> int:
     return raised
 
 
-def _on_measures(sender, *, patient, responses, **_kwargs) -> None:
-    check_patient(patient.id, utcnow())
-
-
-def _sweep(sender, *, now: datetime, **_kwargs) -> int:
+def sweep(sender, *, now: datetime, **_kwargs) -> int:
     raised = 0
     overdue = db.session.execute(
         db.select(RiskAlert).where(RiskAlert.acknowledged_at.is_(None), RiskAlert.due_at < now)
@@ -64,8 +59,3 @@ def _sweep(sender, *, now: datetime, **_kwargs) -> int:
     for patient_id in steps:
         raised += check_patient(patient_id, now)
     return raised
-
-
-def connect() -> None:
-    measures_recorded.connect(_on_measures)
-    alerts.alert_sweep.connect(_sweep)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 
 from app.caseload.models import StepAssignment
-from app.dashboard import caseload_facts
 from app.db import db, utcnow
+from app.signals import CaseloadColumn, CaseloadFacts, PatientFacts
 from screening import scoring
 from screening.instruments import load_instrument
 from screening.models import QuestionnaireResponse, RiskAlert
@@ -83,6 +84,30 @@ def measure_summaries(patient_ids: list[int]) -> dict[int, dict[str, Summary]]:
     return found
 
 
+@dataclass(frozen=True)
+class ScreeningFacts(PatientFacts):
+    """What screening tells the caseload about one patient.
+
+    The measures are set once the patient has both a PHQ-9 and a GAD-7.
+    """
+
+    open_risk_alerts: int = 0
+    not_on_track: bool = False  # step 2 from NOT_ON_TRACK_WEEK on, without reliable improvement
+    phq9_latest: int | None = None
+    gad7_latest: int | None = None
+    phq9_band: str | None = None
+    gad7_band: str | None = None
+    phq9_change: int | None = None  # latest minus first
+    gad7_change: int | None = None
+    reliable_improvement: bool = False
+    reliable_deterioration: bool = False
+    measures: int = 0  # PHQ-9s answered
+    last_measure_at: datetime | None = None
+
+    def active_at(self) -> datetime | None:
+        return self.last_measure_at
+
+
 def _change_facts(series: dict[str, Summary], instruments: dict) -> dict:
     if not all(m in series for m in MEASURES):
         return {}
@@ -101,9 +126,9 @@ def _change_facts(series: dict[str, Summary], instruments: dict) -> dict:
     }
 
 
-def _facts(sender, *, patient_ids: list[int], **_kwargs) -> dict[int, dict]:
+def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
     if not patient_ids:
-        return {}
+        return CaseloadFacts(ScreeningFacts)
     measures = measure_summaries(patient_ids)
     content = current_app.config["CONTENT_DIR"]
     instruments = {m: load_instrument(m, content) for m in MEASURES}
@@ -119,17 +144,26 @@ def _facts(sender, *, patient_ids: list[int], **_kwargs) -> dict[int, dict]:
     ).all())
     check_week = timedelta(weeks=current_app.config["NOT_ON_TRACK_WEEK"])
     now = utcnow()
-    facts = {}
+    found = {}
     for patient_id in patient_ids:
-        found = _change_facts(measures[patient_id], instruments) if patient_id in measures else {}
-        found["open_risk_alerts"] = alerts.get(patient_id, 0)
+        change = _change_facts(measures[patient_id], instruments) if patient_id in measures else {}
         started = steps.get(patient_id)
         # Early non-response predicts failure in internet CBT (Forsell et al. 2019).
-        found["not_on_track"] = bool(started and now - started >= check_week
-                                     and not found.get("reliable_improvement"))
-        facts[patient_id] = found
-    return facts
+        not_on_track = bool(started and now - started >= check_week
+                            and not change.get("reliable_improvement"))
+        found[patient_id] = ScreeningFacts(open_risk_alerts=alerts.get(patient_id, 0),
+                                           not_on_track=not_on_track, **change)
+    return CaseloadFacts(ScreeningFacts, found)
 
 
-def connect() -> None:
-    caseload_facts.connect(_facts)
+CELLS = "screening/_caseload_cells.html"
+
+
+def columns(sender, **_kwargs) -> list[CaseloadColumn]:
+    return [
+        CaseloadColumn("needs", 110, CELLS, "risk_alerts"),
+        CaseloadColumn("phq9", 500, CELLS, "phq9", "PHQ-9", strings={
+            "screening_improvement": _l("Reliable improvement"),
+            "screening_deterioration": _l("Reliable deterioration")}),
+        CaseloadColumn("gad7", 600, CELLS, "gad7", "GAD-7"),
+    ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.caseload.operations import current_assignment
 from app.db import db, utcnow
-from app.demo import DemoClinic, demo_populated
+from app.signals import DemoClinic, DemoHook
 from screening import operations
 
 INTAKE_TEMPLATE = {
@@ -80,7 +80,7 @@ def _weekly_history(patient, weeks: int, start_phq9: int, start_gad7: int, trend
             response.submitted_at = utcnow() - timedelta(days=7 * (weeks - week) + 1)
 
 
-def populate(app, clinic: DemoClinic, rng: random.Random) -> None:
+def populate(clinic: DemoClinic, rng: random.Random) -> None:
     clinic.therapists[0].on_duty = True
     assigned, waiting = clinic.patients[:-5], clinic.patients[-5:]
     for index, patient in enumerate(assigned):
@@ -109,5 +109,6 @@ def populate(app, clinic: DemoClinic, rng: random.Random) -> None:
     db.session.flush()
 
 
-def connect() -> None:
-    demo_populated.connect(populate)
+def hook(sender) -> DemoHook:
+    """Before programmes' part, which adds progress to the enrolments screening's reviews made."""
+    return DemoHook(order=20, populate=populate)

@@ -7,7 +7,7 @@ the sentence as its excerpt. The patient sees nothing different, and nothing is 
 answered automatically: a clinician reads the sentence and decides.
 
 Programmes and messaging do not import this module: they send
-:data:`app.signals.patient_text_written`, which :func:`connect` subscribes to.
+:data:`app.signals.patient_text_written`, which :func:`on_patient_text` receives.
 Scanning never breaks the patient's save: a failing model layer is logged and the phrase
 rules still apply; a failing rule layer is logged too.
 """
@@ -22,7 +22,7 @@ from flask import current_app
 
 from app.accounts.models import User
 from app.db import db
-from app.signals import patient_text_written
+from app.signals import PatientText
 from screening.models import ExcerptSource, RiskAlert, RiskSource
 
 log = logging.getLogger(__name__)
@@ -124,9 +124,5 @@ def safely(patient: User, texts: Iterable[str], source: str) -> list[RiskAlert]:
         return []
 
 
-def _on_patient_text(sender: User, *, text: str, source: str, **_kwargs) -> None:
-    safely(sender, [text], source)
-
-
-def connect() -> None:
-    patient_text_written.connect(_on_patient_text)
+def on_patient_text(sender: User, *, written: PatientText, **_kwargs) -> None:
+    safely(written.patient, [written.text], written.source)

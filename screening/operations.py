@@ -19,6 +19,7 @@ from app.caseload.models import CareAssignment
 from app.caseload.operations import current_step, set_step
 from app.db import db, utcnow
 from screening import routing, scoring
+from screening.alerts import check_patient
 from screening.answers import is_complete, risk_items, scored_values
 from screening.instruments import Instrument, load_instrument
 from screening.models import (
@@ -30,7 +31,6 @@ from screening.models import (
     Screening,
     ScreeningStatus,
 )
-from screening.signals import measures_recorded, risk_alert_raised, screening_completed
 
 WEEKLY_INSTRUMENTS = ("phq9", "gad7")
 MEASURED_STEPS = (2, 3)
@@ -176,7 +176,6 @@ def submit(screening: Screening) -> Screening:
     screening.status = ScreeningStatus.SUBMITTED
     screening.submitted_at = utcnow()
     db.session.flush()
-    screening_completed.send(screening, screening=screening)
     return screening
 
 
@@ -267,7 +266,6 @@ def raise_risk_alert(
     db.session.add(alert)
     db.session.flush()
     record(Action.CREATE, "risk_alert", alert.id, patient_id=patient.id)
-    risk_alert_raised.send(alert, alert=alert)
     return alert
 
 
@@ -358,5 +356,5 @@ def record_weekly(
     phq9 = responses[0]
     if phq9.has_risk:
         raise_risk_alert(patient, RiskSource.PHQ9_ITEM9, response=phq9)
-    measures_recorded.send(patient, patient=patient, responses=responses)
+    check_patient(patient.id, utcnow())  # deterioration, not on track
     return responses

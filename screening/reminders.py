@@ -8,11 +8,11 @@ from sqlalchemy.orm import selectinload
 
 from app.caseload.models import StepAssignment
 from app.db import db
-from app.reminders import Reminder, collect_reminders
+from app.signals import Reminder
 from screening.operations import MEASURED_STEPS, last_weekly_at, weekly_due
 
 
-def _collect(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
+def collect(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
     steps = db.session.execute(
         db.select(StepAssignment).options(selectinload(StepAssignment.patient))
         .where(StepAssignment.ended_at.is_(None), StepAssignment.step.in_(MEASURED_STEPS))
@@ -26,6 +26,3 @@ def _collect(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
             reminders.append(Reminder(step.patient, "questionnaire", key))
     return reminders
 
-
-def connect() -> None:
-    collect_reminders.connect(_collect)

@@ -3,7 +3,7 @@
 The base is the rule layer (:mod:`screening.risk_language`, ``content/risk/phrases.yaml``),
 which always runs. Two secondary layers add signals when they are available:
 
-* **similarity**: each sentence is embedded with the text model (:mod:`app.textmodel`) and
+* **similarity**: each sentence is embedded with the text model (:mod:`textmodel`) and
   compared with the prototype statements in ``content/risk/prototypes.yaml``. It fires
   when (1) the sentence's nearest prototype is a *risk* statement, ahead of every
   *contrast* statement by at least ``similarity_margin``; (2) that cosine reaches
@@ -70,9 +70,10 @@ from screening.risk_language import (
     normalise,
     split_sentences,
 )
+from textmodel.language import guess_language
 
 if TYPE_CHECKING:  # pragma: no cover
-    from app.textmodel import TextEncoder
+    from textmodel import TextEncoder
 
 __all__ = [
     "DEFAULT_CLASSIFIER_THRESHOLD",
@@ -314,7 +315,7 @@ class RiskClassifier:
             return ""
         if self._error:
             return self._error
-        from app.textmodel import check_model_folder, ml_available
+        from textmodel import check_model_folder, ml_available
 
         ok, why = ml_available()
         return why if not ok else check_model_folder(self.path)
@@ -333,7 +334,7 @@ class RiskClassifier:
         }
 
     def load(self) -> float:
-        from app.textmodel import TextModelUnavailable
+        from textmodel import TextModelUnavailable
 
         if self._model is not None:
             return self._load_seconds or 0.0
@@ -358,7 +359,7 @@ class RiskClassifier:
             return self._load_seconds
 
     def _load_from(self) -> tuple[Any, Any]:
-        from app.textmodel import _quiet_transformers, prepare_offline
+        from textmodel.runtime import _quiet_transformers, prepare_offline
 
         prepare_offline()
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -375,7 +376,8 @@ class RiskClassifier:
         """The probability of the risk class for each text."""
         import torch
 
-        from app.textmodel import _apply_torch_threads, get_encoder, torch_threads
+        from textmodel import get_encoder, torch_threads
+        from textmodel.runtime import _apply_torch_threads
 
         self.load()
         threads = torch_threads(self.threads or get_encoder().threads)
@@ -476,7 +478,7 @@ def get_classifier() -> RiskClassifier | None:
 
 def status(encoder: TextEncoder | None = None) -> dict[str, Any]:
     """The layers' state for the admin page. Loads nothing."""
-    from app import textmodel
+    import textmodel
 
     enc = encoder or textmodel.get_encoder()
     current = _settings
@@ -606,7 +608,7 @@ def risk_signals(
 
 def _default_encoder() -> Any:
     try:
-        from app import textmodel
+        import textmodel
     except ImportError:  # pragma: no cover - the app package is always there
         return None
     return textmodel.get_encoder()
@@ -670,38 +672,7 @@ def _lang_code(lang: str) -> str:
     return re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
 
 
-# Short, unambiguous function words of each language (a sentence-level guess only).
-def _wordset(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-_STOPWORDS = {
-    "da": _wordset(
-        "jeg ikke det og er en et til på har med mig min mit mine så som den denne dette de "
-        "du vi han hun var kan vil skal efter også men når hvis bare nogen noget aldrig alle "
-        "hele være blive været mere fordi hvad hvor af fra sig sin sit selv ud op nu her der "
-        "dag tror synes føler godt"
-    ),
-    "en": _wordset(
-        "the and is are to a an of my me not it have has be been that was am for with on but "
-        "just this so what when want can than rather myself i'm i'd i've i'll isn't don't "
-        "can't won't feel feels life really about think would never wish were sometimes if "
-        "you your"
-    ),
-}
 _WORD = re.compile(r"[\w']+")
-
-
-def guess_language(sentence: str) -> str | None:
-    """ "da", "en" or None (undecided), from function words and the letters æ, ø and å."""
-    words = _WORD.findall(sentence.lower().replace("\u2019", "'"))
-    da = sum(w in _STOPWORDS["da"] for w in words) + 2 * sum(
-        sentence.lower().count(c) for c in "æøå"
-    )
-    en = sum(w in _STOPWORDS["en"] for w in words)
-    if da == en:
-        return None
-    return "da" if da > en else "en"
 
 
 def has_negation(sentence: str, lang: str | None = None, *, content_dir: Any = None) -> bool:

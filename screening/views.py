@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     flash,
     redirect,
@@ -14,6 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.forms import ConfirmForm
@@ -22,13 +22,12 @@ from app.audit.models import Action
 from app.audit.operations import record, record_many
 from app.caseload.loaders import get_record_for_user
 from app.caseload.operations import current_assignment, current_step
-from app.dashboard import Panel, patient_panels, record_panels
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
 from screening import operations
 from screening.answers import TamperedAnswer, parse_page
 from screening.forms import AcknowledgeForm, ReviewForm, step_choices
-from screening.models import RiskAlert, Screening, ScreeningStatus
+from screening.models import QuestionnaireResponse, RiskAlert, Screening, ScreeningStatus
 from screening.steps import SCORE_SENTENCES, STEP_NAMES, STEP_NEXT
 
 bp = Blueprint("screening", __name__, template_folder="templates")
@@ -273,7 +272,10 @@ def _therapist_choices() -> list[SelectChoice]:
 @roles_required(Role.THERAPIST, Role.ADMIN)
 @patient_data
 def review(screening_id: int):
-    screening = get_record_for_user(Screening, screening_id, resource_type="screening")
+    screening = get_record_for_user(
+        Screening, screening_id, resource_type="screening",
+        options=[selectinload(Screening.patient),
+                 selectinload(Screening.responses).selectinload(QuestionnaireResponse.answers)])
     if screening.status == ScreeningStatus.IN_PROGRESS:
         abort(404)
     form = ReviewForm()
@@ -347,7 +349,9 @@ def alerts():
 @roles_required(Role.THERAPIST, Role.ADMIN)
 @patient_data
 def alert(alert_id: int):
-    alert = get_record_for_user(RiskAlert, alert_id, resource_type="risk_alert")
+    alert = get_record_for_user(
+        RiskAlert, alert_id, resource_type="risk_alert",
+        options=[selectinload(RiskAlert.patient), selectinload(RiskAlert.therapist)])
     form = AcknowledgeForm()
     if alert.is_open and form.validate_on_submit():
         operations.acknowledge(alert, by=current_user, note=form.note.data)
@@ -355,69 +359,3 @@ def alert(alert_id: int):
         return redirect(url_for(".alerts"))
     return render_template("screening/alert.html", alert=alert, form=form, now=utcnow(),
                            excerpt_sources=EXCERPT_SOURCES)
-
-
-# --- the patient's home page panel -----------------------------------------------------------
-
-
-def _home_panel(patient: User) -> Panel:
-    step = current_step(patient)
-    return Panel(
-        order=10,
-        template="screening/_home_panel.html",
-        context={
-            "in_progress": operations.in_progress_for(patient),
-            "submitted": operations.latest_submitted_for(patient),
-            "step": step,
-            "weekly_due": operations.weekly_due(patient),
-            "step_names": STEP_NAMES,
-            "step_next": STEP_NEXT,
-        },
-    )
-
-
-def init_app(app: Flask) -> None:
-    from screening import alerts, caseload, cli, demo, language_alerts, reminders
-
-    app.register_blueprint(bp)
-    patient_panels.connect(_home_panel)
-    record_panels.connect(_record_panel)
-    cli.init_app(app)
-    demo.connect()
-    reminders.connect()
-    caseload.connect()
-    alerts.connect()
-    language_alerts.connect()
-
-    @app.context_processor
-    def alert_count():
-        if not (current_user.is_authenticated and current_user.role_enum.is_clinician):
-            return {}
-        return {"open_alert_count": operations.count_open_alerts(current_user)}
-
-
-# --- the patient record panel -----------------------------------------------------------------
-
-
-def _record_panel(patient: User) -> Panel:
-    from screening.caseload import measures_by_patient
-    from screening.charts import change_markers, outcome_chart
-
-    lang = language()
-    series = measures_by_patient([patient.id]).get(patient.id, {"phq9": [], "gad7": []})
-    charts = [
-        {"instrument": operations.instrument(i), "svg": outcome_chart(
-            operations.instrument(i), series[i], lang) if series[i] else None,
-         "rows": list(zip(series[i], change_markers(i, series[i]), strict=True))}
-        for i in ("phq9", "gad7")
-    ]
-    screenings = db.session.execute(
-        db.select(Screening).where(Screening.patient_id == patient.id,
-                                   Screening.status != ScreeningStatus.IN_PROGRESS)
-        .order_by(Screening.submitted_at.desc())
-    ).scalars().all()
-    return Panel(order=10, template="screening/_record_panel.html", context={
-        "charts": charts, "screenings": screenings, "step_names": STEP_NAMES,
-        "risk_alerts": [a for a in operations.open_alerts_for(current_user)
-                        if a.patient_id == patient.id],
-    })

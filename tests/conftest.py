@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy import create_engine, text
 
-from app import create_app
+from app import PACKAGES, create_app
 from app.accounts import passwords
 from app.accounts.models import Role, User
 from app.caseload.models import CareAssignment
@@ -97,22 +97,33 @@ def _empty_postgres_tables(app) -> None:
             conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture
-def app(migrated_database, tmp_path):
+def make_app(migrated_database, tmp_path, packages=PACKAGES, *, empty=True):
+    """An app on this test's database (a fresh copy, or emptied PostgreSQL tables)."""
     if POSTGRES_URL:
         uri = POSTGRES_URL
     else:
         database = tmp_path / "stepcare.db"
-        _fresh_sqlite_copy(migrated_database, database)
+        if empty or not database.exists():
+            _fresh_sqlite_copy(migrated_database, database)
         uri = f"sqlite:///{database}"
-    app = create_app(_test_config(uri, tmp_path))
-    if POSTGRES_URL:
+    app = create_app(_test_config(uri, tmp_path), packages=packages)
+    if POSTGRES_URL and empty:
         _empty_postgres_tables(app)
-    limiter.reset()
-    yield app
+    return app
+
+
+def close(app) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    app = make_app(migrated_database, tmp_path)
+    limiter.reset()
+    yield app
+    close(app)
 
 
 @pytest.fixture
@@ -216,7 +227,7 @@ def loaded_text_model(app):
     Paid inside a browser test, it eats the test's timeouts on a busy machine: the first
     autosave stays at "Saving…".
     """
-    from app import textmodel
+    import textmodel
 
     with app.app_context():
         if textmodel.mode() == "model":

@@ -1,1 +1,67 @@
-"""Pure, framework-free core of Stepcare video consultations."""
+"""Video consultations: appointments, the waiting room, peer-to-peer calls, the pre-call test.
+
+``init_app`` sets the package up in an app: its blueprint, its command, its settings'
+check, and its receivers of the core's signals (the patient's home panel, the caseload's
+"today" panel, the appointment reminder and the demo). The pure cores (``room``,
+``turn``, ``sdp``, ``ics``) import nothing from Flask.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from app import config
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask import Flask
+
+#: Settings (``STEPCARE_<KEY>``; ``TURN_SECRET`` also from ``STEPCARE_TURN_SECRET_FILE``).
+DEFAULTS: dict[str, Any] = {
+    # ICE servers for WebRTC (comma-separated URLs) and coturn's REST secret.
+    "STUN_URLS": "",
+    "TURN_URLS": "",
+    "TURN_SECRET": None,
+    "TURN_TTL": 3600,
+    # Loopback-only media, for tests and benchmarks: the addresses the server-side
+    # peer gathers (aioice's host addresses) and whether signalling keeps 127.0.0.1 only.
+    "VIDEO_HOST_ADDRESSES": "",
+    "VIDEO_LOOPBACK_ONLY": False,
+    "VIDEO_ECHO_MAX_SESSIONS": 8,
+}
+config.register(DEFAULTS, secret_keys=("TURN_SECRET",))
+
+
+def _check_config(app: Flask) -> None:
+    """Refuse to start with ICE settings that would fail at the first call."""
+    from video import turn
+    from video.views import _ice_config
+
+    settings = _ice_config(app.config)
+    if settings["turn_urls"] and not settings["turn_secret"]:
+        raise config.ConfigError(
+            "STEPCARE_TURN_URLS is set but STEPCARE_TURN_SECRET is not: coturn's REST "
+            "credentials need the shared secret (static-auth-secret).")
+    if settings["turn_ttl"] <= 0:
+        raise config.ConfigError("STEPCARE_TURN_TTL must be a positive number of seconds.")
+    try:
+        turn.ice_servers(settings, "config-check")
+    except ValueError as exc:
+        raise config.ConfigError(
+            f"Video ICE servers (STEPCARE_STUN_URLS, STEPCARE_TURN_URLS): {exc}") from None
+
+
+def init_app(app: Flask) -> None:
+    from app import signals
+    from app.db import db
+    from video import cli, demo, media, notify, panels, reminders, views
+
+    _check_config(app)
+    app.register_blueprint(views.bp)
+    cli.init_app(app)
+    notify.install(db.session)
+    media.use_host_addresses(views._split(app.config["VIDEO_HOST_ADDRESSES"]))
+    app.context_processor(panels.template_helpers)
+    signals.home_panels.connect(panels.home_panel)
+    signals.caseload_today.connect(panels.today_panel)
+    signals.collect_reminders.connect(reminders.collect)
+    signals.demo_hooks.connect(demo.hook)

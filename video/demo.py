@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from app.caseload.operations import current_assignment
 from app.db import db, utcnow
-from app.demo import DemoClinic, demo_populated
+from app.signals import DemoClinic, DemoHook
 from video import operations
 from video.models import Appointment
 
@@ -37,7 +37,7 @@ def _at(day_offset: int, hour: int, minute: int = 0) -> datetime:
         days=day_offset)
 
 
-def populate(app, clinic: DemoClinic, rng: random.Random) -> None:
+def populate(clinic: DemoClinic, rng: random.Random) -> None:
     anna = clinic.patients[0]
     now = utcnow()
     soon = now.replace(second=0, microsecond=0) + timedelta(minutes=SOON_MINUTES)
@@ -58,5 +58,6 @@ def populate(app, clinic: DemoClinic, rng: random.Random) -> None:
     db.session.flush()
 
 
-def connect() -> None:
-    demo_populated.connect(populate)
+def hook(sender) -> DemoHook:
+    """Last: the random draws, and so the demo data, stay as they were."""
+    return DemoHook(order=40, populate=populate)

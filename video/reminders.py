@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import selectinload
 
 from app.db import db
-from app.reminders import Reminder, collect_reminders
+from app.signals import Reminder
 from video.models import Appointment
 from video.room import Status
 
@@ -21,7 +21,7 @@ AHEAD = timedelta(hours=24)
 TOO_LATE = timedelta(hours=1)
 
 
-def _collect(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
+def collect(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
     appointments = db.session.execute(
         db.select(Appointment).options(selectinload(Appointment.patient))
         .where(Appointment.status == Status.SCHEDULED,
@@ -31,7 +31,3 @@ def _collect(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
     # The start time is in the key: a rescheduled appointment is reminded of again.
     return [Reminder(a.patient, "appointment", f"appointment:{a.id}:{a.starts_at.isoformat()}")
             for a in appointments]
-
-
-def connect() -> None:
-    collect_reminders.connect(_collect)

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -39,8 +38,6 @@ from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.audit.operations import record, record_denied
 from app.caseload.loaders import get_record_for_user, patients_of
-from app.config import ConfigError
-from app.dashboard import Panel, patient_panels
 from app.db import db, utcnow
 from app.security import media_allowed, patient_data, roles_required
 from video import media, notify, operations, room, turn
@@ -399,7 +396,7 @@ def _today_row(appointment: Appointment, now: datetime) -> dict:
 @patient_data
 def today_panel():
     """The panel alone, which the caseload page reloads every few seconds."""
-    return render_template("video/_today_panel.html", today_rows=today_for(current_user),
+    return render_template("video/_today_panel.html", ctx={"rows": today_for(current_user)},
                            fragment=True)
 
 
@@ -702,55 +699,3 @@ def echo():
     except media.EchoRefused as exc:
         raise BadRequest(str(exc)) from None
     return jsonify(type="answer", sdp=answer)
-
-
-# --- the patient's home page ---------------------------------------------------------------
-
-
-def _home_panel(patient: User) -> Panel | None:
-    now = utcnow()
-    upcoming = operations.next_for_patient(patient, now)
-    if upcoming is None:
-        return None
-    operations.audit_rows([upcoming])
-    return Panel(order=20, template="video/_home_panel.html", context={
-        "appointment": upcoming,
-        "can_join": operations.may_enter(upcoming, "patient", now)
-        or upcoming.status == Status.IN_CALL,
-        "opens_at": room.window(upcoming.slot)[0],
-    })
-
-
-# --- registration --------------------------------------------------------------------------
-
-
-def _check_config(app: Flask) -> None:
-    """Refuse to start with ICE settings that would fail at the first call."""
-    config = _ice_config(app.config)
-    if config["turn_urls"] and not config["turn_secret"]:
-        raise ConfigError("STEPCARE_TURN_URLS is set but STEPCARE_TURN_SECRET is not: coturn's "
-                          "REST credentials need the shared secret (static-auth-secret).")
-    if config["turn_ttl"] <= 0:
-        raise ConfigError("STEPCARE_TURN_TTL must be a positive number of seconds.")
-    try:
-        turn.ice_servers(config, "config-check")
-    except ValueError as exc:
-        raise ConfigError(f"Video ICE servers (STEPCARE_STUN_URLS, STEPCARE_TURN_URLS): {exc}"
-                          ) from None
-
-
-def init_app(app: Flask) -> None:
-    from video import cli, demo, reminders
-
-    _check_config(app)
-    app.register_blueprint(bp)
-    notify.install(db.session)
-    media.use_host_addresses(_split(app.config["VIDEO_HOST_ADDRESSES"]))
-    patient_panels.connect(_home_panel)
-    cli.init_app(app)
-    demo.connect()
-    reminders.connect()
-
-    @app.context_processor
-    def video_globals():
-        return {"video_today_for": today_for, "video_describe": describe}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from blinker import Namespace
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
@@ -19,12 +18,9 @@ from app.audit.models import Action
 from app.audit.operations import record
 from app.caseload.models import ClinicalAlert
 from app.db import db, utcnow
+from app.signals import alert_sweep, answers
 
 KINDS = ("deterioration", "not_on_track", "inactive", "risk_overdue")
-
-_signals = Namespace()
-#: Sent by ``flask check-alerts`` with ``now``; domains raise the alerts that are due.
-alert_sweep = _signals.signal("alert-sweep")
 
 
 def raise_alert(patient_id: int, kind: str, key: str, detail: str | None = None) -> bool:
@@ -71,10 +67,7 @@ def acknowledge(alert: ClinicalAlert, by: User) -> None:
 
 
 def sweep(now: datetime | None = None) -> int:
-    raised = 0
-    for _receiver, count in alert_sweep.send(None, now=now or utcnow()):
-        raised += count or 0
-    return raised
+    return sum(answers(alert_sweep, None, now=now or utcnow()))
 
 
 @click.command("check-alerts")

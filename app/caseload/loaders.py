@@ -7,10 +7,12 @@ allowed or denied, leaves an audit row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm.interfaces import ORMOption
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
@@ -63,10 +65,14 @@ def get_patient_for_user(
 
 
 def get_record_for_user(
-    model: type[T], record_id: int, *, resource_type: str, action: Action = Action.READ
+    model: type[T], record_id: int, *, resource_type: str, action: Action = Action.READ,
+    options: Sequence[ORMOption] = (),
 ) -> T:
-    """Any record with a ``patient_id``, scoped as its patient is; otherwise 404."""
-    found = db.session.get(model, record_id)
+    """Any record with a ``patient_id``, scoped as its patient is; otherwise 404.
+
+    ``options`` load what the page shows with it (its template runs no query).
+    """
+    found = db.session.get(model, record_id, options=options)
     if found is None:
         record_denied(resource_type, record_id, patient_id=None, action=action)
         abort(404)

@@ -16,7 +16,7 @@ from app.caseload.models import (
     TreatmentContact,
 )
 from app.db import db, utcnow
-from app.signals import step_assigned
+from app.signals import StepChange, send, step_assigned
 
 
 class NotATherapist(ValueError):
@@ -49,14 +49,6 @@ def assign(patient: User, therapist: User, *, by: User | None) -> CareAssignment
     db.session.flush()
     record(Action.UPDATE, "care_assignment", assignment.id, patient_id=patient.id)
     return assignment
-
-
-def unassign(patient: User) -> None:
-    existing = current_assignment(patient)
-    if existing is not None:
-        existing.ended_at = utcnow()
-        db.session.flush()
-        record(Action.UPDATE, "care_assignment", existing.id, patient_id=patient.id)
 
 
 def current_step(patient: User) -> StepAssignment | None:
@@ -95,10 +87,8 @@ def set_step(
     db.session.add(assignment)
     db.session.flush()
     record(Action.UPDATE, "step", assignment.id, patient_id=patient.id)
-    step_assigned.send(
-        patient, patient=patient, step=step, therapist=therapist, decided_by=by, reason=reason,
-        context=context or {},
-    )
+    send(step_assigned, patient, change=StepChange(patient, step, therapist, by, reason,
+                                                  context or {}))
     return assignment
 
 
@@ -117,8 +107,8 @@ def discharge(patient: User, *, by: User | None, reason: str, end_reason: str) -
     current.reason = "\n".join(filter(None, [current.reason, reason]))
     db.session.flush()
     record(Action.UPDATE, "step", current.id, patient_id=patient.id)
-    step_assigned.send(patient, patient=patient, step=None, therapist=None, decided_by=by,
-                       reason=reason, context={"end_reason": end_reason})
+    send(step_assigned, patient, change=StepChange(patient, None, None, by, reason,
+                                                  {"end_reason": end_reason}))
 
 
 def record_contact(patient_id: int, therapist_id: int | None, kind: str,

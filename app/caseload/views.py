@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.forms import ConfirmForm
@@ -20,7 +21,8 @@ from app.accounts.models import Consent, Role, User
 from app.audit.models import Action
 from app.audit.operations import record_many
 from app.caseload import alerts as clinical_alerts
-from app.caseload import operations, triage
+from app.caseload import columns, operations, triage
+from app.caseload.facts import facts_for
 from app.caseload.forms import AssignForm, NoteForm, ReferralForm, StepChangeForm
 from app.caseload.loaders import (
     current_therapist_id,
@@ -29,10 +31,9 @@ from app.caseload.loaders import (
     patients_of,
 )
 from app.caseload.models import CareAssignment, ClinicalAlert, ClinicianNote, StepAssignment
-from app.dashboard import facts_for, panels_for, record_panels
 from app.db import db, utcnow
-from app.messaging.operations import summaries as message_summaries
 from app.security import patient_data, roles_required
+from app.signals import caseload_today, record_panels, sorted_panels
 
 bp = Blueprint("caseload", __name__)
 
@@ -52,10 +53,12 @@ def index():
                                now=now, inactive_days=inactive_days)
     order = request.args.get("sort", "triage")
     shown = triage.sort_rows(shown, order, now, inactive_days)
+    for row in shown:
+        row.category = triage.category(row, now, inactive_days)
+    table, strings = columns.table(current_user)
     page = render_template(
         "caseload/index.html", rows=shown, total=len(rows), order=order, step=step, only=only,
-        categories={r.patient_id: triage.category(r, now, inactive_days) for r in shown},
-        now=now)
+        columns=table, t=strings, panels=sorted_panels(caseload_today, current_user), now=now)
     # Written last: on PostgreSQL the audit chain's lock is then held only until the commit.
     record_many(Action.READ, "caseload_row", [(p.id, p.id) for p in patients])
     return page
@@ -65,32 +68,9 @@ CATEGORY_VALUES = {c.value for c in triage.Category}
 
 
 def caseload_rows(therapist: User, patients: list[User]) -> list[triage.Row]:
-    """One row per patient, with the facts every domain contributes (constant queries)."""
-    ids = [p.id for p in patients]
-    facts = facts_for(therapist, ids)
-    threads = message_summaries(ids)
-    steps = operations.current_steps(ids)
-    alerts = operations.open_clinical_alert_counts(ids)
-    rows = []
-    for patient in patients:
-        row = triage.Row(patient.id, patient.name, facts.get(patient.id, {}))
-        thread = threads.get(patient.id)
-        step = steps.get(patient.id)
-        row.facts.update({
-            "step": step.step if step else None,
-            "weeks_in_treatment": (utcnow() - step.started_at).days // 7 if step else None,
-            "unread_messages": thread.unread if thread else 0,
-            "messages_overdue": bool(thread and thread.overdue),
-            "clinical_alerts": alerts.get(patient.id, 0),
-        })
-        waiting = [t for t in (row.get("homework_since"),
-                               thread.awaiting_since if thread else None) if t]
-        row.facts["waiting_since"] = min(waiting) if waiting else None
-        activity = [t for t in (row.get("programme_activity"), row.get("last_measure_at"),
-                                thread.last_at if thread and thread.unread else None) if t]
-        row.facts["last_activity"] = max(activity) if activity else None
-        rows.append(row)
-    return rows
+    """One row per patient, with the facts every package contributes (constant queries)."""
+    facts = facts_for(therapist, [p.id for p in patients])
+    return [triage.Row(patient.id, patient.name, facts[patient.id]) for patient in patients]
 
 
 @bp.route("/patients/<int:patient_id>")
@@ -107,7 +87,8 @@ def _record(patient: User, **forms):
         db.select(Consent).where(Consent.user_id == patient.id).order_by(Consent.accepted_at)
     ).scalars()
     notes = db.session.execute(
-        db.select(ClinicianNote).where(ClinicianNote.patient_id == patient.id)
+        db.select(ClinicianNote).options(selectinload(ClinicianNote.author))
+        .where(ClinicianNote.patient_id == patient.id)
         .order_by(ClinicianNote.created_at.desc())
     ).scalars().all()
     steps = db.session.execute(
@@ -116,13 +97,14 @@ def _record(patient: User, **forms):
     ).scalars().all()
     step_form = forms.get("step_form") or StepChangeForm(formdata=None)
     return render_template(
-        "caseload/patient.html", patient=patient, assignment=assignment,
+        "caseload/patient.html", patient=patient,
+        therapist=assignment.therapist if assignment else None,
         consents=list(consents), notes=notes, steps=steps,
         clinical_alerts=clinical_alerts.open_for(patient.id),
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         step_form=step_form, confirm_form=ConfirmForm(),
         may_act=_may_act(patient),
-        panels=panels_for(patient, record_panels),
+        panels=sorted_panels(record_panels, patient),
     )
 
 
@@ -194,7 +176,7 @@ def referral(patient_id: int):
     """A printable referral letter for step 4, recorded as a disclosure."""
     patient = _patient_to_act_on(patient_id)
     form = ReferralForm()
-    summary = facts_for(current_user, [patient.id]).get(patient.id, {})
+    summary = facts_for(current_user, [patient.id])[patient.id]
     if form.validate_on_submit():
         operations.record_disclosure(
             patient, by=current_user, kind="referral_letter", recipient=form.recipient.data,

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from app.caseload.operations import current_assignment
 from app.db import utcnow
-from app.demo import DemoClinic, demo_populated
 from app.messaging import operations
+from app.signals import DemoClinic, DemoHook
 
 EXCHANGES = [
     ("I found the activity planner hard this week. Is that normal?",
@@ -19,7 +19,7 @@ EXCHANGES = [
 ]
 
 
-def populate(app, clinic: DemoClinic, rng: random.Random) -> None:
+def populate(clinic: DemoClinic, rng: random.Random) -> None:
     for index, patient in enumerate(clinic.patients[:-5]):
         assignment = current_assignment(patient)
         if assignment is None or index % 3 == 2:
@@ -33,5 +33,6 @@ def populate(app, clinic: DemoClinic, rng: random.Random) -> None:
             reply.sent_at = sent.read_at
 
 
-def connect() -> None:
-    demo_populated.connect(populate)
+def hook(sender) -> DemoHook:
+    """First: the random draws, and so the demo data, stay as they were."""
+    return DemoHook(order=10, populate=populate)

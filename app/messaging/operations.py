@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy import func
 
+from app import signals
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record
@@ -16,13 +16,9 @@ from app.caseload.models import CareAssignment
 from app.db import db, utcnow
 from app.messaging.models import Message
 from app.messaging.timing import is_overdue
-from app.signals import patient_text_written
+from app.signals import PatientText, Reminder
 
 MAX_LENGTH = 5000
-
-_signals = Namespace()
-#: A message was sent. kwargs: message.
-message_sent = _signals.signal("message-sent")
 
 
 class MessageRefused(ValueError):
@@ -35,6 +31,11 @@ def thread(patient: User) -> list[Message]:
     ).scalars())
 
 
+def _written(text: PatientText) -> None:
+    """Screening scans what patients write for risk language (app.signals)."""
+    signals.send(signals.patient_text_written, text.patient, written=text)
+
+
 def send(patient: User, sender: User, body: str) -> Message:
     body = body.strip()
     if not body:
@@ -45,9 +46,8 @@ def send(patient: User, sender: User, body: str) -> Message:
     db.session.add(message)
     db.session.flush()
     record(Action.CREATE, "message", message.id, patient_id=patient.id)
-    message_sent.send(message, message=message)
     if sender.id == patient.id:
-        patient_text_written.send(patient, text=body, source="message")
+        _written(PatientText(patient, body, "message"))
     return message
 
 
@@ -63,7 +63,7 @@ def edit(message: Message, editor: User, body: str) -> None:
     db.session.flush()
     record(Action.UPDATE, "message", message.id, patient_id=message.patient_id)
     if changed and editor.id == message.patient_id:
-        patient_text_written.send(editor, text=body, source="message")
+        _written(PatientText(editor, body, "message"))
 
 
 def mark_read(messages: list[Message], reader: User) -> None:
@@ -135,10 +135,8 @@ def therapist_threads(therapist: User) -> list[int]:
     ).scalars())
 
 
-def _collect_reminders(sender, *, now: datetime, **_kwargs) -> list:
+def collect_reminders(sender, *, now: datetime, **_kwargs) -> list[Reminder]:
     """Patients with unread messages from their therapist: one reminder per first unread."""
-    from app.reminders import Reminder
-
     oldest = db.session.execute(
         db.select(Message.patient_id, func.min(Message.id))
         .where(Message.sender_id != Message.patient_id, Message.read_at.is_(None))
@@ -147,9 +145,3 @@ def _collect_reminders(sender, *, now: datetime, **_kwargs) -> list:
     patients = {u.id: u for u in db.session.execute(
         db.select(User).where(User.id.in_([pid for pid, _m in oldest]))).scalars()}
     return [Reminder(patients[pid], "message", f"message:{pid}:{mid}") for pid, mid in oldest]
-
-
-def connect_reminders() -> None:
-    from app.reminders import collect_reminders
-
-    collect_reminders.connect(_collect_reminders)

@@ -8,9 +8,8 @@ from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.audit.operations import record, record_many
 from app.caseload.loaders import current_therapist_id, get_patient_for_user, get_record_for_user
-from app.dashboard import Panel, patient_panels
 from app.db import db, utcnow
-from app.messaging import demo, operations
+from app.messaging import operations
 from app.messaging.forms import MessageForm
 from app.messaging.models import Message
 from app.security import patient_data, roles_required
@@ -94,16 +93,3 @@ def inbox():
                                                      -s.last_at.timestamp()))
     record_many(Action.READ, "message_thread_row", [(s.patient_id, s.patient_id) for s in rows])
     return render_template("messaging/inbox.html", rows=rows, patients=patients, now=utcnow())
-
-
-def _home_panel(patient: User) -> Panel:
-    return Panel(order=15, template="messaging/_home_panel.html",
-                 context={"unread": operations.unread_for_patient(patient),
-                          "has_therapist": current_therapist_id(patient.id) is not None})
-
-
-def init_app(app) -> None:
-    app.register_blueprint(bp)
-    patient_panels.connect(_home_panel)
-    operations.connect_reminders()
-    demo.connect()

@@ -68,10 +68,16 @@ def test_it_alerts_the_duty_therapists_when_the_patient_has_none(app, personas):
 
 def test_it_makes_the_alert_in_the_same_transaction_as_the_answers(app, client, alice,
                                                                    monkeypatch):
-    def failing(*args, **kwargs):
-        raise RuntimeError("the alert could not be written")
+    from screening import operations
 
-    monkeypatch.setattr("screening.operations.risk_alert_raised.send", failing)
+    audited = operations.record
+
+    def failing(action, resource_type, *args, **kwargs):
+        if resource_type == "risk_alert":  # the alert row is flushed: its audit row fails
+            raise RuntimeError("the alert could not be written")
+        return audited(action, resource_type, *args, **kwargs)
+
+    monkeypatch.setattr(operations, "record", failing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert answer(client, "phq9", RISKY_PHQ9).status_code == 500
     with app.app_context():

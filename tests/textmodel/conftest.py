@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from app import textmodel
+import textmodel
 from screening import risk_model
 
 TINY_VOCAB = [

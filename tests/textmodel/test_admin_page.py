@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app import textmodel
-from app.textmodel_views import configure_from
+import textmodel
 from tests.helpers import post_form, sign_in
+from textmodel import configure_from
 
 
 def _use_model(app, path) -> None:

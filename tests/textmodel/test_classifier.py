@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from app.textmodel import TextModelUnavailable
 from screening.risk_model import RiskClassifier, flagged, risk_signals, score_sentences
+from textmodel import TextModelUnavailable
 
 
 def test_it_loads_a_classifier_folder_lazily(tiny_model_dir):

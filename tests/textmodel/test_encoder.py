@@ -46,7 +46,7 @@ def test_it_returns_an_empty_array_for_no_texts(encoder):
 
 
 def test_it_reads_the_model_cards_languages_without_loading():
-    from app.textmodel import TextEncoder
+    from textmodel import TextEncoder
 
     fresh = TextEncoder()
     if fresh.resolve_path()[0] is None:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.textmodel import TextEncoder, TextModelUnavailable
 from screening.risk_model import risk_signals, score_sentences
+from textmodel import TextEncoder, TextModelUnavailable
 
 RISKY = "Work was fine today. I want to kill myself."
 

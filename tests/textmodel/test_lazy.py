@@ -14,7 +14,7 @@ CREATE_APP = """
 import json, sys
 {prelude}
 import app
-from app import textmodel
+import textmodel
 from screening import risk_model
 flask_app = app.create_app({{"TESTING": True, "SECRET_KEY": "x" * 40,
     "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": sys.argv[1]}})

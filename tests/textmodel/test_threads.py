@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from app.textmodel import TextEncoder
+from textmodel import TextEncoder
 
 
 def test_it_loads_once_when_threads_embed_at_the_same_time(tiny_model_dir):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import textmodel
+import textmodel
 from app.accounts.models import User
 from app.db import db
 from programmes import catalogue

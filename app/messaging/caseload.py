@@ -1,0 +1,57 @@
+"""What messaging adds to the core's pages: menu entries, the home panel, caseload facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import User
+from app.caseload.loaders import current_therapist_id
+from app.messaging import operations
+from app.signals import CaseloadColumn, CaseloadFacts, NavEntry, Panel, PatientFacts
+
+
+def nav(user: User) -> list[NavEntry]:
+    if user.is_patient:
+        return [NavEntry(40, _l("Messages"), "messaging.patient_thread")]
+    if user.is_therapist:
+        return [NavEntry(40, _l("Messages"), "messaging.inbox")]
+    return []
+
+
+def home_panel(patient: User) -> Panel:
+    return Panel(order=15, template="messaging/_home_panel.html",
+                 context={"unread": operations.unread_for_patient(patient),
+                          "has_therapist": current_therapist_id(patient.id) is not None})
+
+
+@dataclass(frozen=True)
+class MessageFacts(PatientFacts):
+    """A patient's thread, as the caseload shows it."""
+
+    unread_messages: int = 0  # from the patient, not yet read by the care team
+    messages_overdue: bool = False  # unanswered past the response target
+    last_message_at: datetime | None = None
+    awaiting_reply_since: datetime | None = None  # the oldest unanswered patient message
+
+    def waiting_since(self) -> datetime | None:
+        return self.awaiting_reply_since
+
+    def active_at(self) -> datetime | None:
+        return self.last_message_at if self.unread_messages else None
+
+
+def facts(sender: User, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
+    threads = operations.summaries(patient_ids)
+    return CaseloadFacts(MessageFacts, {
+        patient_id: MessageFacts(thread.unread, bool(thread.overdue), thread.last_at,
+                                 thread.awaiting_since)
+        for patient_id, thread in threads.items()
+    })
+
+
+def columns(sender: User) -> list[CaseloadColumn]:
+    return [CaseloadColumn("waiting", 720, "messaging/_caseload_cells.html",
+                           strings={"messaging_overdue": _l("Overdue")})]
