@@ -151,7 +151,7 @@ def errors(scored, sim_t, clf_t, margin, classifier_on) -> str:
     return "\n".join(out) or "(none)"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval", type=Path, default=EVAL_PATH)
     ap.add_argument("--classifier", default="", help="a text-classification model folder")
@@ -165,8 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true")
     ap.add_argument("--append", action="store_true")
     ap.add_argument("--results", type=Path, default=RESULTS_PATH)
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     encoder = textmodel.TextEncoder()
     classifier = risk_model.RiskClassifier(args.classifier) if args.classifier else None
     if encoder.mode() != textmodel.MODEL:

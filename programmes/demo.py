@@ -10,7 +10,7 @@ from flask import current_app
 from app.caseload.operations import current_assignment
 from app.db import db, utcnow
 from app.signals import DemoClinic, DemoHook
-from programmes import operations
+from programmes import diary, operations
 from programmes.exercises import WORRY_LOG_ROWS
 
 SAMPLE_TEXT = {
@@ -70,7 +70,7 @@ def _diary(patient, rng: random.Random) -> None:
     for days_ago in range(20, -1, -1):
         if rng.random() < 0.8:
             mood = max(0, min(10, mood + rng.choice((-1, 0, 0, 1, 1))))
-            operations.save_mood(patient, today - timedelta(days=days_ago), mood, None)
+            diary.save_mood(patient, today - timedelta(days=days_ago), mood, None)
 
 
 def populate(clinic: DemoClinic, rng: random.Random) -> None:

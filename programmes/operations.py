@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -356,36 +356,6 @@ def mark_feedback_read(submissions: list[HomeworkSubmission]) -> None:
         if submission.feedback_at and submission.feedback_read_at is None:
             submission.feedback_read_at = now
     db.session.flush()
-
-
-# --- the mood diary ------------------------------------------------------------------------
-
-
-def save_mood(patient: User, day: date, mood: int, note: str | None) -> MoodEntry:
-    entry = db.session.execute(
-        db.select(MoodEntry).where(MoodEntry.patient_id == patient.id, MoodEntry.day == day)
-    ).scalar_one_or_none()
-    before = entry.note if entry is not None else None
-    if entry is None:
-        entry = MoodEntry(patient_id=patient.id, day=day, mood=mood, note=note)
-        db.session.add(entry)
-        action = Action.CREATE
-    else:
-        entry.mood, entry.note, entry.updated_at = mood, note, utcnow()
-        action = Action.UPDATE
-    db.session.flush()
-    record(action, "mood_entry", entry.id, patient_id=patient.id)
-    if note and note != before:
-        send(patient_text_written, patient, written=PatientText(patient, note, "diary"))
-    return entry
-
-
-def mood_entries(patient: User, limit: int = 60) -> list[MoodEntry]:
-    rows = db.session.execute(
-        db.select(MoodEntry).where(MoodEntry.patient_id == patient.id)
-        .order_by(MoodEntry.day.desc()).limit(limit)
-    ).scalars().all()
-    return list(reversed(rows))
 
 
 def last_activity(patient: User) -> datetime | None:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import User
 from app.signals import NavEntry, Panel, StepChange
-from programmes import operations
+from programmes import diary, operations
 
 
 def nav(user: User) -> list[NavEntry]:
@@ -33,7 +33,7 @@ def home_panel(patient: User) -> Panel:
         "enrolments": [(e, operations.progress_fraction(e), operations.next_module(e))
                        for e in enrolments],
         "unread_feedback": unread,
-        "mood_today": any(e.day == date.today() for e in operations.mood_entries(patient, 1)),
+        "mood_today": any(e.day == date.today() for e in diary.mood_entries(patient, 1)),
     })
 
 
@@ -43,7 +43,7 @@ def record_panel(patient: User) -> Panel:
         "enrolments": [(e, operations.progress_fraction(e), operations.open_modules(e),
                         operations.completed_ids(e)) for e in enrolments],
         "submissions": operations.submissions_for(patient),
-        "moods": operations.mood_entries(patient, 14),
+        "moods": diary.mood_entries(patient, 14),
         "form": ConfirmForm(),
     })
 

@@ -29,6 +29,7 @@ from app.db import db, utcnow
 from app.security import patient_data, roles_required
 from programmes import catalogue, charts, operations
 from programmes.content import split_body
+from programmes.diary import mood_entries, save_mood
 from programmes.exercises import BadAnswer, is_blank, parse_answer
 from programmes.forms import FeedbackForm, MoodForm
 from programmes.models import Enrolment, HomeworkSubmission, ModuleRecord
@@ -242,11 +243,11 @@ def diary():
         if form.day.data > today or form.day.data < today - timedelta(days=30):
             form.day.errors.append(_("Choose a day within the last 30 days."))
         else:
-            operations.save_mood(current_user, form.day.data, form.mood.data,
+            save_mood(current_user, form.day.data, form.mood.data,
                                  (form.note.data or "").strip() or None)
             flash(_("Your diary is saved."), "success")
             return redirect(url_for(".diary"))
-    entries = operations.mood_entries(current_user)
+    entries = mood_entries(current_user)
     record(Action.READ, "mood_diary", current_user.id, patient_id=current_user.id)
     return render_template("programmes/diary.html", form=form, entries=entries,
                            chart=charts.mood_chart(entries, today))

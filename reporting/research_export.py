@@ -241,8 +241,18 @@ def _create_tables(target: sqlite_utils.Database, instruments: dict[str, Instrum
         for position, item in enumerate((it for it in i.items if it.kind == "choice"), 1))
 
 
-def _write_chunk(target: sqlite_utils.Database, chunk: list[int], pseudonyms: dict[int, str],
-                 instruments: dict[str, Instrument], next_response: int) -> int:
+@dataclass(frozen=True)
+class _Chunk:
+    """What the export reads about some patients, grouped by patient (answers by response)."""
+
+    born: dict[int, date | None]
+    screenings: dict[int, list]
+    steps: dict[int, list]
+    responses: dict[int, list]
+    answers: dict[int, list]
+
+
+def _read_chunk(chunk: list[int]) -> _Chunk:
     born = dict(db.session.execute(
         db.select(User.id, User.date_of_birth).where(User.id.in_(chunk))).all())
     screenings = _grouped(db.session.execute(
@@ -273,18 +283,24 @@ def _write_chunk(target: sqlite_utils.Database, chunk: list[int], pseudonyms: di
         .order_by(Answer.id)
     ):
         answers[response_id].append((item_id, value))
+    return _Chunk(born, screenings, steps, responses, answers)
 
+
+def _write_chunk(target: sqlite_utils.Database, chunk: list[int], pseudonyms: dict[int, str],
+                 instruments: dict[str, Instrument], next_response: int) -> int:
+    found = _read_chunk(chunk)
     rows: dict[str, list[dict]] = defaultdict(list)
     for patient_id in chunk:
         pseudonym = pseudonyms[patient_id]
-        mine_screenings, mine_steps = screenings[patient_id], steps[patient_id]
-        mine_responses = responses[patient_id]
+        mine_screenings, mine_steps = found.screenings[patient_id], found.steps[patient_id]
+        mine_responses = found.responses[patient_id]
         baseline = min([s.submitted_at for s in mine_screenings[:1]]
                        or [s.started_at for s in mine_steps[:1]]
                        + [r.submitted_at for r in mine_responses[:1]])
         current = next((s.step for s in mine_steps if s.ended_at is None), None)
         rows["patients"].append({
-            "pseudonym": pseudonym, "age_band": age_band(born.get(patient_id), baseline.date()),
+            "pseudonym": pseudonym,
+            "age_band": age_band(found.born.get(patient_id), baseline.date()),
             "current_step": current})
         rows["screenings"].extend(
             {"pseudonym": pseudonym, "day": days_between(baseline, s.submitted_at),
@@ -304,7 +320,7 @@ def _write_chunk(target: sqlite_utils.Database, chunk: list[int], pseudonyms: di
                 "context": response.context, "day": days_between(baseline, response.submitted_at),
                 "total": response.total, "band": response.band})
             rows["item_scores"].extend(
-                _item_scores(instrument, next_response, answers[response.id]))
+                _item_scores(instrument, next_response, found.answers[response.id]))
             next_response += 1
     for table in ("patients", "screenings", "step_history", "responses", "item_scores"):
         target[table].insert_all(rows[table], batch_size=1000)

@@ -1,8 +1,7 @@
 """Fixtures: an app on a freshly migrated database, a client, a runner, and personas.
 
-The schema is built by the real migrations, once per session. On SQLite each
-test gets a copy of that migrated file; on PostgreSQL (``DATABASE_URL`` set)
-each test starts from emptied tables.
+The schema is built by the real migrations, once per session. On SQLite each test gets a
+copy of that migrated file; on PostgreSQL (``DATABASE_URL`` set) it gets emptied tables.
 """
 
 from __future__ import annotations
@@ -18,12 +17,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy import create_engine, text
 
+import textmodel
 from app import PACKAGES, create_app
 from app.accounts import passwords
 from app.accounts.models import Role, User
 from app.caseload.models import CareAssignment
 from app.db import db, utcnow
 from app.extensions import limiter
+from app.reminders import mail
 
 POSTGRES_URL = os.environ.get("DATABASE_URL")
 PERSONA_PASSWORD = "correct horse battery staple"
@@ -98,17 +99,15 @@ def _empty_postgres_tables(app) -> None:
 
 
 def make_app(migrated_database, tmp_path, packages=PACKAGES, *, empty=True):
-    """An app on this test's database (a fresh copy, or emptied PostgreSQL tables)."""
-    if POSTGRES_URL:
-        uri = POSTGRES_URL
-    else:
-        database = tmp_path / "stepcare.db"
-        if empty or not database.exists():
-            _fresh_sqlite_copy(migrated_database, database)
-        uri = f"sqlite:///{database}"
+    """An app on this test's database: a fresh copy (SQLite) or emptied tables (PostgreSQL)."""
+    database = tmp_path / "stepcare.db"
+    if not POSTGRES_URL and (empty or not database.exists()):
+        _fresh_sqlite_copy(migrated_database, database)
+    uri = POSTGRES_URL or f"sqlite:///{database}"
     app = create_app(_test_config(uri, tmp_path), packages=packages)
     if POSTGRES_URL and empty:
         _empty_postgres_tables(app)
+    limiter.reset()
     return app
 
 
@@ -121,7 +120,6 @@ def close(app) -> None:
 @pytest.fixture
 def app(migrated_database, tmp_path):
     app = make_app(migrated_database, tmp_path)
-    limiter.reset()
     yield app
     close(app)
 
@@ -227,8 +225,6 @@ def loaded_text_model(app):
     Paid inside a browser test, it eats the test's timeouts on a busy machine: the first
     autosave stays at "Saving…".
     """
-    import textmodel
-
     with app.app_context():
         if textmodel.mode() == "model":
             textmodel.load()
@@ -399,8 +395,6 @@ def inbox(app):
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False,
                       TESTING=False)
-    from app.reminders import mail
-
     mail.init_app(app)
     yield handler.messages
     controller.stop()

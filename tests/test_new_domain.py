@@ -14,7 +14,6 @@ from bs4 import BeautifulSoup
 
 from app import PACKAGES
 from app.config import from_environment
-from app.extensions import limiter
 from tests.conftest import close, make_app
 from tests.helpers import sign_in
 
@@ -26,7 +25,6 @@ WITH_GARDEN = (*PACKAGES, "tests.example_domain")
 def app(migrated_database, tmp_path):
     """The usual app, with the example domain listed after the others."""
     app = make_app(migrated_database, tmp_path, WITH_GARDEN)
-    limiter.reset()
     yield app
     close(app)
 

@@ -1,0 +1,39 @@
+"""The mood diary: one entry a day, with an optional note that screening reads for risk."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.accounts.models import User
+from app.audit.models import Action
+from app.audit.operations import record
+from app.db import db, utcnow
+from app.signals import PatientText, patient_text_written, send
+from programmes.models import MoodEntry
+
+
+def save_mood(patient: User, day: date, mood: int, note: str | None) -> MoodEntry:
+    entry = db.session.execute(
+        db.select(MoodEntry).where(MoodEntry.patient_id == patient.id, MoodEntry.day == day)
+    ).scalar_one_or_none()
+    before = entry.note if entry is not None else None
+    if entry is None:
+        entry = MoodEntry(patient_id=patient.id, day=day, mood=mood, note=note)
+        db.session.add(entry)
+        action = Action.CREATE
+    else:
+        entry.mood, entry.note, entry.updated_at = mood, note, utcnow()
+        action = Action.UPDATE
+    db.session.flush()
+    record(action, "mood_entry", entry.id, patient_id=patient.id)
+    if note and note != before:
+        send(patient_text_written, patient, written=PatientText(patient, note, "diary"))
+    return entry
+
+
+def mood_entries(patient: User, limit: int = 60) -> list[MoodEntry]:
+    rows = db.session.execute(
+        db.select(MoodEntry).where(MoodEntry.patient_id == patient.id)
+        .order_by(MoodEntry.day.desc()).limit(limit)
+    ).scalars().all()
+    return list(reversed(rows))
