@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import get_template_attribute
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app.accounts.models import User
 from app.signals import CaseloadColumn, caseload_columns, flattened
@@ -40,6 +41,10 @@ CORE_PARTS = (
 class Column:
     header: str
     cells: tuple[Callable[..., Any], ...]
+
+    def render(self, row: Any, t: dict[str, Any]) -> Markup:
+        """The row's cell: each part that has something to show, separated by a space."""
+        return Markup("\n").join(part for part in (cell(row, t) for cell in self.cells) if part)
 
 
 def _translated(value: Any) -> Any:
