@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g
 from flask_login import current_user, login_required
 
 from app.accounts.models import Role
@@ -103,7 +103,3 @@ def _commit_once(response):
 def init_app(app: Flask) -> None:
     app.after_request(_set_headers)
     app.after_request(_commit_once)  # registered last, so it runs first
-
-
-def client_ip() -> str | None:
-    return request.remote_addr
