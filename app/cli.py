@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app import hazards
 from app.accounts import operations, passwords
 from app.accounts.models import Role
 from app.audit.operations import verify_chain
 from app.db import db
 
 audit_cli = AppGroup("audit", help="Check the audit trail.")
+safety_cli = AppGroup("safety", help="The clinical hazard log.")
 
 
 @click.command("create-user")
@@ -51,6 +58,58 @@ def audit_verify_command() -> None:
     raise click.ClickException(f"Audit trail broken at row {row_id}: {why}.")
 
 
+@safety_cli.command("report")
+@click.option("--run/--no-run", default=True, show_default=True,
+              help="Run the tests that prove the controls (needs the source tree and pytest).")
+@click.option("--junit", "junit", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the results from this pytest --junitxml report instead of running.")
+def safety_report_command(run: bool, junit: Path | None) -> None:
+    """Print the hazard log with the status of each control's tests."""
+    root = Path(current_app.root_path).parent
+    try:
+        log = hazards.load(root / "docs" / "safety" / "hazard-log.yaml")
+    except hazards.HazardLogError as exc:
+        raise click.ClickException(str(exc)) from None
+    outcomes = None
+    if junit is not None:
+        outcomes = hazards.results_from_junit(junit.read_text(encoding="utf-8"))
+    elif run:
+        outcomes = _run_tests(root, sorted({t for h in log.hazards for t in h.tests}))
+    unproven = _print_log(log, outcomes, root)
+    if unproven:
+        raise click.ClickException(f"Controls without passing tests: {', '.join(unproven)}.")
+
+
+def _run_tests(root: Path, tests: list[str]) -> dict[str, str]:
+    present = [t for t in tests if hazards.find_test(root, t) is not None]
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.xml"
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   f"--junitxml={report}", *present]
+        subprocess.run(command, cwd=root, check=False, capture_output=True)  # noqa: S603
+        if not report.exists():
+            raise click.ClickException("pytest produced no report: is it installed?")
+        return hazards.results_from_junit(report.read_text(encoding="utf-8"))
+
+
+def _print_log(log: hazards.HazardLog, outcomes: dict[str, str] | None, root: Path) -> list[str]:
+    """Print every hazard and control; return the hazard ids whose tests did not all pass."""
+    unproven = []
+    acceptable = {hazards.NOT_RUN} if outcomes is None else {hazards.PASSED}
+    for hazard in log.hazards:
+        click.echo(f"{hazard.id}  {hazard.title}")
+        click.echo(f"       severity {hazard.severity}, likelihood {hazard.likelihood}, "
+                   f"risk {hazard.risk}/5")
+        for control in hazard.controls:
+            click.echo(f"    control: {control.description}")
+            for test, status in hazards.control_status(control.tests, outcomes, root):
+                click.echo(f"      [{status}] {test}")
+                if status not in acceptable and hazard.id not in unproven:
+                    unproven.append(hazard.id)
+    return unproven
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(safety_cli)

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.crisis import REGIONS as CRISIS_REGIONS
+
 ENV_PREFIX = "STEPCARE_"
 
 DEFAULTS: dict[str, Any] = {
@@ -172,6 +174,7 @@ def flask_config(settings: dict[str, Any], instance_path: str) -> dict[str, Any]
         )
     if not secret:
         secret = development_secret_key(instance_path)
+    _check_crisis_region(settings["CRISIS_REGION"])
     return {
         **settings,
         "SECRET_KEY": secret,
@@ -190,3 +193,12 @@ def flask_config(settings: dict[str, Any], instance_path: str) -> dict[str, Any]
         "RATELIMIT_HEADERS_ENABLED": True,
         "HSTS": production,
     }
+
+
+def _check_crisis_region(region: str) -> None:
+    """A patient in crisis must never be shown another country's numbers: refuse to start."""
+    if region not in CRISIS_REGIONS:
+        raise ConfigError(
+            f"STEPCARE_CRISIS_REGION must be one of {', '.join(sorted(CRISIS_REGIONS))}, "
+            f"got {region!r}."
+        )

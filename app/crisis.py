@@ -28,4 +28,6 @@ REGIONS: dict[str, tuple[CrisisLine, ...]] = {
 
 
 def lines_for(region: str) -> tuple[CrisisLine, ...]:
-    return REGIONS.get(region, REGIONS["dk"])
+    # The configuration refuses an unknown region at start-up, so there is no fallback here:
+    # a silent fallback would show one country's numbers to another's patients.
+    return REGIONS[region]

@@ -35,6 +35,7 @@ def alerts(app) -> list[RiskAlert]:
         return rows
 
 
+@pytest.mark.hazard("H-001")
 def test_it_shows_crisis_information_right_after_a_risky_item_9(client, alice):
     response = answer(client, "phq9", RISKY_PHQ9)
     page = client.get(response.location).get_data(as_text=True)
@@ -47,6 +48,7 @@ def test_it_shows_no_crisis_panel_without_a_risky_answer(client, alice):
     assert "Thank you for telling us" not in client.get(response.location).get_data(as_text=True)
 
 
+@pytest.mark.hazard("H-001")
 def test_it_alerts_the_patients_own_therapist(app, client, alice, personas):
     answer(client, "phq9", RISKY_PHQ9)
     [alert] = alerts(app)
@@ -55,6 +57,7 @@ def test_it_alerts_the_patients_own_therapist(app, client, alice, personas):
     assert alert.due_at - alert.created_at == timedelta(hours=24)
 
 
+@pytest.mark.hazard("H-001")
 def test_it_alerts_the_duty_therapists_when_the_patient_has_none(app, personas):
     with app.app_context():
         patient = User(email="new@example.com", name="New Patient", role="patient",
@@ -66,6 +69,7 @@ def test_it_alerts_the_duty_therapists_when_the_patient_has_none(app, personas):
     assert alert.therapist_id is None
 
 
+@pytest.mark.hazard("H-001")
 def test_it_makes_the_alert_in_the_same_transaction_as_the_answers(app, client, alice,
                                                                    monkeypatch):
     from screening import operations
@@ -91,6 +95,7 @@ def test_it_raises_one_alert_however_often_the_page_is_saved(app, client, alice)
     assert len(alerts(app)) == 1
 
 
+@pytest.mark.hazard("H-001")
 def test_it_raises_an_alert_for_a_current_suicidal_plan_at_intake(app, client, alice):
     for page_id, answers in (("phq9", phq9_page()), ("gad7", gad7_page()),
                              ("wsas", wsas_page())):
@@ -108,6 +113,7 @@ def test_it_audits_the_alert(app, client, alice):
         ).scalar_one().action == "C"
 
 
+@pytest.mark.hazard("H-003")
 def test_it_escalates_to_the_admins_after_the_deadline(app, client, personas, runner):
     with time_machine.travel("2026-11-23 09:00:00+00:00", tick=False) as clock:
         with app.app_context():
@@ -131,6 +137,7 @@ def test_it_honours_a_configured_deadline(app, personas):
     assert alert.due_at - alert.created_at == timedelta(hours=48)
 
 
+@pytest.mark.hazard("H-003")
 def test_it_never_closes_an_alert_by_itself(app, personas, runner):
     with time_machine.travel("2026-11-23 09:00:00+00:00", tick=False) as clock:
         with app.app_context():
@@ -142,6 +149,7 @@ def test_it_never_closes_an_alert_by_itself(app, personas, runner):
     assert alert.is_open
 
 
+@pytest.mark.hazard("H-003")
 def test_it_requires_a_note_to_acknowledge(app, client, screened):
     sign_in(app, client, screened.theo)
     url = f"/alerts/{screened.alice_alert}"
@@ -159,6 +167,7 @@ def test_it_acknowledges_with_a_note(app, client, screened):
     assert alert.acknowledgement_note == note and alert.acknowledged_by_id == screened.theo.id
 
 
+@pytest.mark.hazard("H-003")
 def test_it_shows_the_open_alert_count_to_the_therapist(app, client, screened):
     sign_in(app, client, screened.theo)
     page = client.get("/caseload").get_data(as_text=True)

@@ -68,6 +68,7 @@ def test_it_has_an_evaluation_set_of_the_required_size_and_mix():
     assert texts["I'd never hurt myself."] == 0
 
 
+@pytest.mark.hazard("H-002")
 def test_it_recalls_every_explicit_row():
     missed = [r["text"] for r in ROWS if r["kind"] == "explicit" and not r["flagged"]]
     assert missed == []
@@ -103,6 +104,10 @@ HARD_NEGATIVES = [
     "Det slår mig ihjel at vente.",
     "Jeg vil aldrig gøre skade på mig selv.",
     "Jeg har ingen planer om at tage mit liv.",
+    "I don't self-harm anymore and haven't for years.",
+    "I cut my hair again.",
+    "Jeg har aldrig selvskadet.",
+    "Jeg skar mig ved et uheld.",
 ]
 
 
@@ -118,9 +123,16 @@ REQUIRED_POSITIVES = [
     ("Jeg har skåret i mig selv igen.", "self_harm"),
     ("Jeg orker ikke mere.", "hopelessness"),
     ("I have saved up enough pills to do it.", "plan_or_means"),
+    # Self-harm reported in the present or past tense, and named as a noun (issue 12).
+    ("I cut my arms again.", "self_harm"),
+    ("I går skar jeg i mine arme igen.", "self_harm"),
+    ("Nogle gange gør jeg skade på mig selv.", "self_harm"),
+    ("Self-harm is the only thing that helps.", "self_harm"),
+    ("Selvskade er det eneste, der hjælper.", "self_harm"),
 ]
 
 
+@pytest.mark.hazard("H-002")
 @pytest.mark.parametrize(("sentence", "category"), REQUIRED_POSITIVES)
 def test_it_returns_the_exact_sentence_and_offsets_for_a_required_positive(sentence, category):
     text = f"Today was long.  {sentence}\nThis workout is killing me. See you Monday."

@@ -100,6 +100,7 @@ ROUTING_TABLE = [
 
 @pytest.mark.parametrize(("case", "given_facts", "step", "rule_ids"), ROUTING_TABLE,
                          ids=[row[0] for row in ROUTING_TABLE])
+@pytest.mark.hazard("H-008")
 def test_it_routes_each_rule_and_boundary_to_the_right_step(case, given_facts, step, rule_ids):
     recommendation = recommend(given_facts)
     assert (recommendation.step, set(recommendation.matched)) == (step, rule_ids)

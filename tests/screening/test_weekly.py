@@ -84,6 +84,7 @@ def test_it_answers_400_to_tampered_weekly_values(app, client, alice_in_step_2):
     assert weekly_responses(app) == []
 
 
+@pytest.mark.hazard("H-001")
 def test_it_runs_the_risk_loop_on_every_weekly_questionnaire(app, client, alice_in_step_2):
     risky = phq9_page((0, 0, 0, 0, 0, 0, 0, 0, 1))
     response = post_form(client, "/measures/weekly", weekly_form(phq9=risky))

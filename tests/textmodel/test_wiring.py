@@ -42,6 +42,7 @@ def send_message(app, client, patient, body: str):
 # --- risk-language alerts -------------------------------------------------------------------
 
 
+@pytest.mark.hazard("H-002")
 def test_it_raises_a_language_alert_from_a_patients_message(app, client, personas, rules_only):
     send_message(app, client, personas.alice, f"Hello. {NO_POINT}. Thanks.")
     [alert] = language_alerts(app)
@@ -84,6 +85,7 @@ def test_it_raises_the_same_sentence_once_while_its_alert_is_open(app, client, p
     assert len(language_alerts(app)) == 1
 
 
+@pytest.mark.hazard("H-002")
 def test_it_scans_a_diary_note(app, client, personas, rules_only):
     sign_in(app, client, personas.alice)
     with app.app_context():
@@ -98,6 +100,7 @@ def test_it_scans_a_diary_note(app, client, personas, rules_only):
     assert (alert.excerpt, alert.excerpt_source) == ("I want to end my life.", "diary")
 
 
+@pytest.mark.hazard("H-002")
 def test_it_scans_an_exercise_answer(app, client, personas, rules_only):
     with app.app_context():
         enrolment = enrol(personas.alice.id, "depression", personas.theo.id)
@@ -117,6 +120,7 @@ def test_it_scans_an_exercise_answer(app, client, personas, rules_only):
     assert (alert.excerpt, alert.excerpt_source) == (NO_POINT, "exercise")
 
 
+@pytest.mark.hazard("H-002")
 def test_it_scans_the_intake_free_text(app, personas, rules_only):
     with app.app_context():
         complete_screening(personas.alice.id, intake={"presenting_problem": NO_POINT})
@@ -136,6 +140,7 @@ def test_it_never_shows_the_excerpt_to_the_patient(app, client, personas, rules_
     assert client.get(f"/alerts/{alert.id}").status_code in (403, 404)
 
 
+@pytest.mark.hazard("H-002")
 def test_it_keeps_the_patients_save_when_the_model_layer_fails(app, client, personas,
                                                                monkeypatch):
     import screening.risk_model as risk_model
