@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -30,6 +31,20 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def insert_or_ignore(model: type[Base], **values) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True if this call inserted the row.
+
+    For a first save that two sessions of one patient (two tabs, two devices) may make at
+    the same moment: a check-then-insert lets both insert, and the unique index fails the
+    second with a 500. Python-side column defaults apply as for an ORM insert. Objects
+    already loaded are not refreshed: query the row afterwards.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model.__table__).values(**values).on_conflict_do_nothing()
+    return db.session.execute(statement).rowcount == 1
 
 
 class UTCDateTime(TypeDecorator):
@@ -72,6 +87,27 @@ def _begin_immediate(connection) -> None:
     # "transaction_mode": "IMMEDIATE" does).
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# SQLite errors after which a pooled connection must not be reused: a connection that saw
+# its file turn read-only or the disk fail can keep failing after the file recovers, so
+# the pool would hand out broken connections until a restart.
+_SQLITE_CONNECTION_SPOILERS = (
+    "attempt to write a readonly database",
+    "disk i/o error",
+    "unable to open database file",
+    "database disk image is malformed",
+    "database or disk is full",
+)
+
+
+@event.listens_for(Engine, "handle_error")
+def _discard_spoilt_sqlite_connections(context) -> None:
+    if context.engine is None or context.engine.dialect.name != "sqlite":
+        return
+    message = str(context.original_exception).lower()
+    if any(spoiler in message for spoiler in _SQLITE_CONNECTION_SPOILERS):
+        context.is_disconnect = True  # SQLAlchemy invalidates it; the pool opens a fresh one
 
 
 def _is_sqlite(dbapi_connection) -> bool:

@@ -42,10 +42,16 @@ def terms():
 
 @bp.route("/healthz")
 def healthz():
+    """Tell the truth on every poll: the database must take a write, not only a read.
+
+    The probe rewrites the migration marker to its own value and rolls back, so it leaves
+    nothing behind; a read-only or full disk fails it where ``SELECT 1`` would pass.
+    """
     try:
-        db.session.execute(db.text("SELECT 1"))
+        db.session.execute(db.text("UPDATE alembic_version SET version_num = version_num"))
     except SQLAlchemyError:
-        current_app.logger.exception("health check: database unreachable")
+        current_app.logger.exception("health check: database unreachable or read-only")
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
+    db.session.rollback()
     return jsonify(status="ok", database="ok")

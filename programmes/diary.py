@@ -7,23 +7,28 @@ from datetime import date
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record
-from app.db import db, utcnow
+from app.db import db, insert_or_ignore, utcnow
 from app.signals import PatientText, patient_text_written, send
 from programmes.models import MoodEntry
 
 
-def save_mood(patient: User, day: date, mood: int, note: str | None) -> MoodEntry:
-    entry = db.session.execute(
+def _entry_of(patient: User, day: date) -> MoodEntry | None:
+    return db.session.execute(
         db.select(MoodEntry).where(MoodEntry.patient_id == patient.id, MoodEntry.day == day)
     ).scalar_one_or_none()
-    before = entry.note if entry is not None else None
-    if entry is None:
-        entry = MoodEntry(patient_id=patient.id, day=day, mood=mood, note=note)
-        db.session.add(entry)
-        action = Action.CREATE
-    else:
+
+
+def save_mood(patient: User, day: date, mood: int, note: str | None) -> MoodEntry:
+    entry = _entry_of(patient, day)
+    created = entry is None and insert_or_ignore(
+        MoodEntry, patient_id=patient.id, day=day, mood=mood, note=note
+    )
+    if entry is None:  # inserted just now, or a moment ago by the patient's other tab
+        entry = _entry_of(patient, day)
+    before = None if created else entry.note
+    if not created:
         entry.mood, entry.note, entry.updated_at = mood, note, utcnow()
-        action = Action.UPDATE
+    action = Action.CREATE if created else Action.UPDATE
     db.session.flush()
     record(action, "mood_entry", entry.id, patient_id=patient.id)
     if note and note != before:

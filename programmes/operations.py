@@ -17,7 +17,7 @@ from app.audit.models import Action
 from app.audit.operations import record
 from app.caseload.loaders import current_therapist_id
 from app.caseload.operations import record_contact
-from app.db import db, utcnow
+from app.db import db, insert_or_ignore, utcnow
 from app.signals import PatientText, patient_text_written, send
 from programmes import content, unlocking
 from programmes.models import (
@@ -240,15 +240,19 @@ def next_module(enrolment: Enrolment) -> ModuleRecord | None:
 def unlock_module(enrolment: Enrolment, module: ModuleRecord, by: User) -> None:
     if any(u.module_id == module.id for u in enrolment.unlocks):
         return
-    enrolment.unlocks.append(ModuleUnlock(module_id=module.id, unlocked_by_id=by.id))
-    db.session.flush()
+    inserted = insert_or_ignore(ModuleUnlock, enrolment_id=enrolment.id, module_id=module.id,
+                                unlocked_by_id=by.id)
+    db.session.expire(enrolment, ["unlocks"])
+    if not inserted:
+        return  # unlocked a moment ago from another tab
     record(Action.UPDATE, "enrolment", enrolment.id, patient_id=enrolment.patient_id)
 
 
 def mark_opened(enrolment: Enrolment, module: ModuleRecord) -> None:
     if not any(p.module_id == module.id for p in enrolment.progress):
-        enrolment.progress.append(ModuleProgress(module_id=module.id))
-        db.session.flush()
+        # The patient's other tab may open the module at the same moment.
+        insert_or_ignore(ModuleProgress, enrolment_id=enrolment.id, module_id=module.id)
+        db.session.expire(enrolment, ["progress"])
 
 
 def complete_module(enrolment: Enrolment, module: ModuleRecord) -> None:
@@ -271,24 +275,28 @@ def answers_for(patient: User, module: ModuleRecord) -> dict[str, ExerciseAnswer
     return {row.block_id: row for row in rows}
 
 
-def save_answer(patient: User, module: ModuleRecord, block: content.Block,
-                data: dict[str, Any]) -> ExerciseAnswer:
-    answer = db.session.execute(
+def _answer_of(patient: User, module: ModuleRecord, block_id: str) -> ExerciseAnswer | None:
+    return db.session.execute(
         db.select(ExerciseAnswer).where(ExerciseAnswer.patient_id == patient.id,
                                         ExerciseAnswer.module_id == module.id,
-                                        ExerciseAnswer.block_id == block.id)
+                                        ExerciseAnswer.block_id == block_id)
     ).scalar_one_or_none()
-    before = _strings(answer.data) if answer is not None else set()
-    if answer is None:
-        answer = ExerciseAnswer(patient_id=patient.id, module_id=module.id, block_id=block.id,
-                                block_type=block.type, data=data,
-                                module_version=module.version)
-        db.session.add(answer)
-        action = Action.CREATE
-    else:
+
+
+def save_answer(patient: User, module: ModuleRecord, block: content.Block,
+                data: dict[str, Any]) -> ExerciseAnswer:
+    answer = _answer_of(patient, module, block.id)
+    created = answer is None and insert_or_ignore(
+        ExerciseAnswer, patient_id=patient.id, module_id=module.id, block_id=block.id,
+        block_type=block.type, data=data, module_version=module.version,
+    )
+    if answer is None:  # inserted just now, or a moment ago by the patient's other tab
+        answer = _answer_of(patient, module, block.id)
+    before = set() if created else _strings(answer.data)
+    if not created:
         answer.data, answer.module_version = data, module.version
         answer.updated_at, answer.saves = utcnow(), answer.saves + 1
-        action = Action.UPDATE
+    action = Action.CREATE if created else Action.UPDATE
     db.session.flush()
     record(action, "exercise_answer", answer.id, patient_id=patient.id)
     for text in sorted(_strings(data) - before):  # only what is new since the last save

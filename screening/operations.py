@@ -264,7 +264,11 @@ def raise_risk_alert(
         due_at=now + timedelta(hours=current_app.config["RISK_ACK_HOURS"]),
     )
     db.session.add(alert)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        return None  # the same page, saved from another tab a moment ago, raised it
     record(Action.CREATE, "risk_alert", alert.id, patient_id=patient.id)
     return alert
 

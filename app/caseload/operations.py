@@ -23,6 +23,14 @@ class NotATherapist(ValueError):
     """Patients can only be assigned to active therapists."""
 
 
+def _lock_patient(patient: User) -> None:
+    """Serialise changes to one patient's care: two staff confirming a step or a therapist at
+    the same moment would otherwise both end the old row and both insert a current one,
+    and the partial unique index fails the second with a 500. SQLite's write lock, taken
+    at BEGIN, already serialises; PostgreSQL needs the row lock."""
+    db.session.execute(db.select(User.id).where(User.id == patient.id).with_for_update())
+
+
 def current_assignment(patient: User) -> CareAssignment | None:
     return db.session.execute(
         db.select(CareAssignment).where(
@@ -35,6 +43,7 @@ def assign(patient: User, therapist: User, *, by: User | None) -> CareAssignment
     """Put a patient on a therapist's caseload, ending any earlier assignment."""
     if therapist.role != Role.THERAPIST or not therapist.is_active:
         raise NotATherapist(therapist.id)
+    _lock_patient(patient)
     existing = current_assignment(patient)
     if existing is not None and existing.therapist_id == therapist.id:
         return existing
@@ -77,6 +86,7 @@ def set_step(
         raise ValueError(f"step must be 1-4, got {step}")
     if therapist is not None:
         assign(patient, therapist, by=by)
+    _lock_patient(patient)
     existing = current_step(patient)
     if existing is not None:
         existing.ended_at = utcnow()
