@@ -29,6 +29,12 @@ def _render(code: int, detail: str | None = None):
     return render_template("errors/error.html", code=code, title=title, hint=detail or hint), code
 
 
+def _limit_message(error: HTTPException) -> str | None:
+    """A limit with its own message (say, one account slowed down) explains itself."""
+    limit = getattr(error, "limit", None)
+    return error.description if limit is not None and limit.error_message else None
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -49,7 +55,7 @@ def init_app(app: Flask) -> None:
             return error
         if error.code not in _messages():
             return error
-        return _render(error.code)
+        return _render(error.code, _limit_message(error))
 
     @app.errorhandler(500)
     def server_error(error):

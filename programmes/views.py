@@ -279,7 +279,7 @@ def homework(submission_id: int):
     form = FeedbackForm(obj=submission if not request.form else None)
     if current_user.is_therapist and form.validate_on_submit():
         operations.give_feedback(submission, by=current_user, text=form.feedback.data)
-        flash(_("Your feedback is sent to %(name)s.", name=submission.patient.name), "success")
+        flash(_("Your feedback is sent to the patient."), "success")
         return redirect(url_for(".homework_queue"))
     block = operations.block_of(submission.module, _answer_block(submission),
                                 submission.patient.language)
@@ -304,5 +304,5 @@ def unlock(enrolment_id: int, module_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.unlock_module(enrolment, module, current_user)
-    flash(_("The module is open for %(name)s.", name=enrolment.patient.name), "success")
+    flash(_("The module is open for the patient."), "success")
     return redirect(url_for("caseload.patient", patient_id=enrolment.patient_id))

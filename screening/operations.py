@@ -345,6 +345,11 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def is_form_token(token: str) -> bool:
+    """Shaped like :func:`new_form_token`'s: anything else was not sent by our page."""
+    return len(token) == 24 and all(c.isascii() and (c.isalnum() or c in "-_") for c in token)
+
+
 def record_weekly(
     patient: User, answers: Mapping[str, Mapping[str, Any]], token: str
 ) -> list[QuestionnaireResponse]:

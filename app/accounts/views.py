@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -18,7 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import forms, mfa, operations, sessions
+from app.accounts import devices, forms, mfa, notices, operations, passwords, sessions
 from app.accounts.models import Role, User
 from app.accounts.terms import load_terms
 from app.db import db, utcnow
@@ -36,10 +37,20 @@ NEXT = "next"
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site paths: an open redirect would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only same-site paths: an open redirect would help phishing.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
+    ``/%09/evil.com`` (a tab, once decoded) becomes ``//evil.com``: refuse any of them
+    rather than clean them up.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(c.isspace() or not c.isprintable() for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return target
 
 
 def home_url(user: User) -> str:
@@ -53,7 +64,9 @@ def home_url(user: User) -> str:
 def _complete_login(user: User, next_url: str | None):
     sessions.start(user)
     login_user(user)
-    return redirect(safe_next(next_url) or home_url(user))
+    response = redirect(safe_next(next_url) or home_url(user))
+    devices.remember(response, request.cookies, user.email)
+    return response
 
 
 def _pending_user() -> User | None:
@@ -75,24 +88,52 @@ def terms_for(language: str):
 
 
 # --- throttling ----------------------------------------------------------------------------
-# Only failed attempts count, and the per-account key includes the address:
-# an attacker elsewhere can slow themselves down but never lock a real user out.
+# Only failed attempts count. Three limits: per account and address, per address, and per
+# account from all addresses together. The last one slows a guesser who spreads over many
+# addresses; browsers that signed in to the account before skip it, so an attacker
+# can slow a real user down but never lock them out.
 
 
 def _failed_attempt(response) -> bool:
     return response.status_code not in (301, 302, 303)
 
 
+def _form_email() -> str:
+    return operations.normalise_email(request.form.get("email", ""))
+
+
 def _account_and_ip() -> str:
-    return f"{operations.normalise_email(request.form.get('email', ''))}|{request.remote_addr}"
+    return f"{_form_email()}|{request.remote_addr}"
+
+
+def _account() -> str:
+    return f"account|{_form_email()}"
 
 
 def _pending_key() -> str:
     return f"mfa|{session.get(PENDING_USER)}|{request.remote_addr}"
 
 
+def _reauth_key() -> str:
+    return f"reauth|{current_user.get_id()}"
+
+
 def _limit(name: str):
     return lambda: current_app.config[name]
+
+
+def _slowed_message() -> str:
+    return _("There have been many failed sign-ins to this account, so it is slowed down for "
+             "a few minutes. Please wait and try again. On a device where you have signed in "
+             "before, you can sign in now.")
+
+
+def _known_device() -> bool:
+    return devices.is_known(request.cookies, _form_email())
+
+
+def _succeeded(response) -> bool:
+    return not _failed_attempt(response)
 
 
 # --- login and logout ----------------------------------------------------------------------
@@ -108,6 +149,15 @@ def _limit(name: str):
 )
 @limiter.limit(
     _limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], deduct_when=_failed_attempt, scope="login-ip"
+)
+@limiter.limit(
+    _limit("LOGIN_LIMIT_PER_ACCOUNT_ALL"),
+    key_func=_account,
+    methods=["POST"],
+    deduct_when=_failed_attempt,
+    exempt_when=_known_device,
+    error_message=_slowed_message,
+    scope="login-account-all",
 )
 def login():
     if current_user.is_authenticated:
@@ -224,6 +274,8 @@ def mfa_setup():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("30 per hour", methods=["POST"], deduct_when=_failed_attempt, scope="register")
+@limiter.limit(_limit("REGISTER_LIMIT_PER_IP"), methods=["POST"], deduct_when=_succeeded,
+               scope="register-done")
 def register():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
@@ -232,24 +284,33 @@ def register():
         form.language.data = _current_language()
     terms = terms_for(form.language.data if form.language.data in ("da", "en") else "da")
     if form.validate_on_submit():
-        try:
-            user = operations.register_patient(
-                email=form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                language=form.language.data,
-                date_of_birth=form.date_of_birth.data,
-                terms=terms,
-            )
-        except operations.EmailTaken:
-            form.email.errors.append(
-                _("An account with this email already exists. Log in, or use another email.")
-            )
-        else:
-            flash(_("Welcome to Stepcare, %(name)s.", name=user.name), "success")
-            # Straight on to the screening questionnaires.
-            return _complete_login(user, url_for("screening.index"))
+        _register_or_notify_owner(form, terms)
+        # The same answer whether or not the email was taken: the page must not tell a
+        # stranger who has an account. The email says which it was.
+        flash(_("Thank you. We have sent you an email. Sign in with your email and "
+                "password to continue."), "success")
+        return redirect(url_for(".login", next=url_for("screening.index")))
     return render_template("accounts/register.html", form=form, terms=terms)
+
+
+def _register_or_notify_owner(form: forms.RegisterForm, terms) -> None:
+    try:
+        user = operations.register_patient(
+            email=form.email.data,
+            password=form.password.data,
+            name=form.name.data,
+            language=form.language.data,
+            date_of_birth=form.date_of_birth.data,
+            terms=terms,
+        )
+    except operations.EmailTaken:
+        existing = operations.find_by_email(form.email.data)
+        # Hash anyway, so the answer takes as long as a real registration.
+        passwords.hash_password(form.password.data)
+        if existing is not None:
+            notices.send_registration_notice(existing, already_registered=True)
+    else:
+        notices.send_registration_notice(user, already_registered=False)
 
 
 def _current_language() -> str:
@@ -293,6 +354,8 @@ def account():
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
+@limiter.limit(_limit("REAUTH_LIMIT"), key_func=_reauth_key, methods=["POST"],
+               deduct_when=_failed_attempt, scope="reauth")
 @login_required
 def reauthenticate():
     """Ask for the password again (and the code, for clinicians) before sensitive changes."""
@@ -375,7 +438,7 @@ def admin_new_user():
             form.email.errors.append(_("An account with this email already exists."))
         else:
             flash(
-                _("%(name)s can now sign in and set up two-step login.", name=user.name),
+                _("The account is created. They can now sign in and set up two-step login."),
                 "success",
             )
             return redirect(url_for(".admin_users"))
@@ -396,7 +459,7 @@ def admin_disable_user(user_id: int):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     operations.disable(user)
-    flash(_("%(name)s is disabled and signed out everywhere.", name=user.name), "success")
+    flash(_("The account is disabled and signed out everywhere."), "success")
     return redirect(_back_to_list(user))
 
 
@@ -407,7 +470,7 @@ def admin_enable_user(user_id: int):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     operations.enable(user)
-    flash(_("%(name)s can sign in again.", name=user.name), "success")
+    flash(_("The account can sign in again."), "success")
     return redirect(_back_to_list(user))
 
 
@@ -421,8 +484,8 @@ def admin_toggle_duty(user_id: int):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     user.on_duty = not user.on_duty
-    message = (_("%(name)s is now on duty.", name=user.name) if user.on_duty
-               else _("%(name)s is no longer on duty.", name=user.name))
+    message = (_("The therapist is now on duty.") if user.on_duty
+               else _("The therapist is no longer on duty."))
     flash(message, "success")
     return redirect(url_for(".admin_users"))
 

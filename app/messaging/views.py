@@ -56,7 +56,7 @@ def therapist_thread(patient_id: int):
     if current_therapist_id(patient.id) != current_user.id and form.is_submitted():
         abort(404)  # a duty therapist may read an unassigned patient's thread, not write
     if _send(patient, form):
-        flash(_("Your message to %(name)s is sent.", name=patient.name), "success")
+        flash(_("Your message is sent."), "success")
         return redirect(url_for(".therapist_thread", patient_id=patient.id))
     return _render_thread(patient, form, "messaging/therapist_thread.html")
 
