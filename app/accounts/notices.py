@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
+from app.accounts import operations, passwords
 from app.accounts.models import User
 
 
@@ -49,3 +50,24 @@ def send_registration_notice(user: User, *, already_registered: bool) -> None:
         mail.send(message)
     except Exception as exc:  # noqa: BLE001 - SMTP down must not turn into a 500
         current_app.logger.warning("registration email not sent: %s", type(exc).__name__)
+
+
+def register_or_notify_owner(form, terms) -> None:
+    """Register the patient, or tell the email's owner that someone tried; nothing else."""
+    try:
+        user = operations.register_patient(
+            email=form.email.data,
+            password=form.password.data,
+            name=form.name.data,
+            language=form.language.data,
+            date_of_birth=form.date_of_birth.data,
+            terms=terms,
+        )
+    except operations.EmailTaken:
+        existing = operations.find_by_email(form.email.data)
+        # Hash anyway, so the answer takes as long as a real registration.
+        passwords.hash_password(form.password.data)
+        if existing is not None:
+            send_registration_notice(existing, already_registered=True)
+    else:
+        send_registration_notice(user, already_registered=False)

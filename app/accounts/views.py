@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -19,7 +18,20 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import devices, forms, mfa, notices, operations, passwords, sessions
+from app.accounts import devices, forms, mfa, notices, operations, sessions
+from app.accounts.guards import (
+    PENDING_USER,
+    account,
+    account_and_ip,
+    failed_attempt,
+    known_device,
+    pending_key,
+    reauth_key,
+    safe_next,
+    setting_limit,
+    slowed_message,
+    succeeded,
+)
 from app.accounts.models import Role, User
 from app.accounts.terms import load_terms
 from app.db import db, utcnow
@@ -28,29 +40,11 @@ from app.security import roles_required
 
 bp = Blueprint("accounts", __name__)
 
-PENDING_USER = "mfa_user"
 PENDING_SINCE = "mfa_since"
 NEXT = "next"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths: an open redirect would help phishing.
-
-    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
-    ``/%09/evil.com`` (a tab, once decoded) becomes ``//evil.com``: refuse any of them
-    rather than clean them up.
-    """
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(c.isspace() or not c.isprintable() for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return None
-    return target
 
 
 def home_url(user: User) -> str:
@@ -87,76 +81,28 @@ def terms_for(language: str):
     return load_terms(config["CONTENT_DIR"], config["TERMS_VERSION"], language)
 
 
-# --- throttling ----------------------------------------------------------------------------
-# Only failed attempts count. Three limits: per account and address, per address, and per
-# account from all addresses together. The last one slows a guesser who spreads over many
-# addresses; browsers that signed in to the account before skip it, so an attacker
-# can slow a real user down but never lock them out.
-
-
-def _failed_attempt(response) -> bool:
-    return response.status_code not in (301, 302, 303)
-
-
-def _form_email() -> str:
-    return operations.normalise_email(request.form.get("email", ""))
-
-
-def _account_and_ip() -> str:
-    return f"{_form_email()}|{request.remote_addr}"
-
-
-def _account() -> str:
-    return f"account|{_form_email()}"
-
-
-def _pending_key() -> str:
-    return f"mfa|{session.get(PENDING_USER)}|{request.remote_addr}"
-
-
-def _reauth_key() -> str:
-    return f"reauth|{current_user.get_id()}"
-
-
-def _limit(name: str):
-    return lambda: current_app.config[name]
-
-
-def _slowed_message() -> str:
-    return _("There have been many failed sign-ins to this account, so it is slowed down for "
-             "a few minutes. Please wait and try again. On a device where you have signed in "
-             "before, you can sign in now.")
-
-
-def _known_device() -> bool:
-    return devices.is_known(request.cookies, _form_email())
-
-
-def _succeeded(response) -> bool:
-    return not _failed_attempt(response)
-
-
 # --- login and logout ----------------------------------------------------------------------
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    _limit("LOGIN_LIMIT_PER_ACCOUNT"),
-    key_func=_account_and_ip,
+    setting_limit("LOGIN_LIMIT_PER_ACCOUNT"),
+    key_func=account_and_ip,
     methods=["POST"],
-    deduct_when=_failed_attempt,
+    deduct_when=failed_attempt,
     scope="login-account",
 )
 @limiter.limit(
-    _limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], deduct_when=_failed_attempt, scope="login-ip"
+    setting_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], deduct_when=failed_attempt,
+    scope="login-ip",
 )
 @limiter.limit(
-    _limit("LOGIN_LIMIT_PER_ACCOUNT_ALL"),
-    key_func=_account,
+    setting_limit("LOGIN_LIMIT_PER_ACCOUNT_ALL"),
+    key_func=account,
     methods=["POST"],
-    deduct_when=_failed_attempt,
-    exempt_when=_known_device,
-    error_message=_slowed_message,
+    deduct_when=failed_attempt,
+    exempt_when=known_device,
+    error_message=slowed_message,
     scope="login-account-all",
 )
 def login():
@@ -207,8 +153,8 @@ def logout():
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
-               deduct_when=_failed_attempt, scope="mfa")
+@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="mfa")
 def mfa_verify():
     user = _pending_user()
     if user is None:
@@ -224,8 +170,8 @@ def mfa_verify():
 
 
 @bp.route("/login/recovery", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
-               deduct_when=_failed_attempt, scope="mfa")
+@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="mfa")
 def mfa_recovery():
     user = _pending_user()
     if user is None or not user.mfa_enrolled:
@@ -241,8 +187,8 @@ def mfa_recovery():
 
 
 @bp.route("/login/two-step/setup", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
-               deduct_when=_failed_attempt, scope="mfa")
+@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="mfa")
 def mfa_setup():
     user = _pending_user()
     if user is None or user.totp_secret is None:
@@ -273,8 +219,8 @@ def mfa_setup():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"], deduct_when=_failed_attempt, scope="register")
-@limiter.limit(_limit("REGISTER_LIMIT_PER_IP"), methods=["POST"], deduct_when=_succeeded,
+@limiter.limit("30 per hour", methods=["POST"], deduct_when=failed_attempt, scope="register")
+@limiter.limit(setting_limit("REGISTER_LIMIT_PER_IP"), methods=["POST"], deduct_when=succeeded,
                scope="register-done")
 def register():
     if current_user.is_authenticated:
@@ -284,33 +230,13 @@ def register():
         form.language.data = _current_language()
     terms = terms_for(form.language.data if form.language.data in ("da", "en") else "da")
     if form.validate_on_submit():
-        _register_or_notify_owner(form, terms)
+        notices.register_or_notify_owner(form, terms)
         # The same answer whether or not the email was taken: the page must not tell a
         # stranger who has an account. The email says which it was.
         flash(_("Thank you. We have sent you an email. Sign in with your email and "
                 "password to continue."), "success")
         return redirect(url_for(".login", next=url_for("screening.index")))
     return render_template("accounts/register.html", form=form, terms=terms)
-
-
-def _register_or_notify_owner(form: forms.RegisterForm, terms) -> None:
-    try:
-        user = operations.register_patient(
-            email=form.email.data,
-            password=form.password.data,
-            name=form.name.data,
-            language=form.language.data,
-            date_of_birth=form.date_of_birth.data,
-            terms=terms,
-        )
-    except operations.EmailTaken:
-        existing = operations.find_by_email(form.email.data)
-        # Hash anyway, so the answer takes as long as a real registration.
-        passwords.hash_password(form.password.data)
-        if existing is not None:
-            notices.send_registration_notice(existing, already_registered=True)
-    else:
-        notices.send_registration_notice(user, already_registered=False)
 
 
 def _current_language() -> str:
@@ -354,8 +280,8 @@ def account():
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
-@limiter.limit(_limit("REAUTH_LIMIT"), key_func=_reauth_key, methods=["POST"],
-               deduct_when=_failed_attempt, scope="reauth")
+@limiter.limit(setting_limit("REAUTH_LIMIT"), key_func=reauth_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="reauth")
 @login_required
 def reauthenticate():
     """Ask for the password again (and the code, for clinicians) before sensitive changes."""
@@ -427,7 +353,7 @@ def admin_new_user():
     form = forms.CreateClinicianForm()
     if form.validate_on_submit():
         try:
-            user = operations.create_user(
+            operations.create_user(
                 email=form.email.data,
                 password=form.password.data,
                 role=Role(form.role.data),
