@@ -109,6 +109,7 @@ def programme(slug: str):
 @patient_data
 def module(slug: str, module_slug: str):
     enrolment, module = _own_open_module(slug, module_slug)
+    # A view event, safe on GET: "first opened" is set once (tests/test_get_writes.py).
     operations.mark_opened(enrolment, module)
     answers = operations.answers_for(current_user, module)
     record(Action.READ, "module", module.id, patient_id=current_user.id)
@@ -222,6 +223,7 @@ def exercises():
     ).scalars().all()
     submissions = operations.submissions_for(current_user)
     record(Action.READ, "exercise_history", current_user.id, patient_id=current_user.id)
+    # A view event, safe on GET: feedback shown is marked read once (tests/test_get_writes.py).
     operations.mark_feedback_read(submissions)
     return render_template("programmes/exercises.html",
                            answers=[a for a in answers if not is_blank(a.data)],

@@ -19,6 +19,8 @@ bp = Blueprint("messaging", __name__)
 
 def _render_thread(patient: User, form: MessageForm, template: str):
     messages = operations.thread(patient)
+    # A view event, safe on GET: the reader was shown these messages, a receipt is set
+    # once and a repeat view changes nothing (listed in tests/test_get_writes.py).
     operations.mark_read(messages, current_user)
     return render_template(template, patient=patient, messages=messages, form=form,
                            edit_form=MessageForm(formdata=None))
