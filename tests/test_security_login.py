@@ -210,6 +210,12 @@ def test_it_finding_15_emails_the_owner_of_a_taken_email(app, personas, inbox):
     _register(app.test_client(), email=personas.alice.email)
     assert [m["To"] for m in inbox] == [personas.alice.email]
     assert "already have an account" in inbox[0].get_payload()
+    with app.app_context():
+        from app.audit.models import AuditEvent
+
+        rows = db.session.execute(db.select(AuditEvent).where(
+            AuditEvent.patient_id == personas.alice.id)).scalars().all()
+        assert [(r.action, r.resource_type) for r in rows] == [("R", "account")]
 
 
 def test_it_finding_15_welcomes_a_new_patient_by_email(app, inbox):

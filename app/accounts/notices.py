@@ -14,6 +14,8 @@ from flask_mail import Message
 
 from app.accounts import operations, passwords
 from app.accounts.models import User
+from app.audit.models import Action
+from app.audit.operations import record
 
 
 def _compose(user: User, already_registered: bool) -> Message:
@@ -68,6 +70,9 @@ def register_or_notify_owner(form, terms) -> None:
         # Hash anyway, so the answer takes as long as a real registration.
         passwords.hash_password(form.password.data)
         if existing is not None:
+            # Her name and address were read to write to her: her access log shows it.
+            record(Action.READ, "account", existing.id,
+                   patient_id=existing.id if existing.is_patient else None)
             send_registration_notice(existing, already_registered=True)
     else:
         send_registration_notice(user, already_registered=False)
