@@ -102,6 +102,20 @@ def test_it_finding_2_limits_each_client_behind_a_trusted_proxy_separately(
     assert response.status_code == 302
 
 
+def test_it_finding_2_records_the_clients_address_behind_a_trusted_proxy(
+    proxied_app, persona_password_hash
+):
+    from app.accounts.models import Role, UserSession
+    from tests.conftest import make_user
+
+    with proxied_app.app_context():
+        make_user("Alice Andersen", Role.PATIENT, persona_password_hash)
+        db.session.commit()
+    _via_proxy(proxied_app.test_client(), "alice@example.com", PERSONA_PASSWORD, OTHER)
+    with proxied_app.app_context():
+        assert db.session.execute(db.select(UserSession.ip)).scalar_one() == OTHER
+
+
 def test_it_finding_2_ignores_forwarded_headers_when_no_proxy_is_trusted(app, client, personas):
     app.config["LOGIN_LIMIT_PER_IP"] = "5 per 15 minutes"
     for n in range(5):
