@@ -48,10 +48,26 @@ def create_app(
     if test_config:
         app.config.from_mapping(test_config)
 
+    _trust_proxies(app)
     _init_extensions(app)
     _init_core(app)
     _init_packages(app, modules)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N proxies, take the client's address and scheme from their headers.
+
+    Without this the limiter and the audit see only the proxy's address; trusting more
+    hops than there are would let a client forge its address, so the default is none.
+    """
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
 
 def _init_extensions(app: Flask) -> None:

@@ -36,6 +36,16 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT_PER_ACCOUNT": "20 per 15 minutes",
     "LOGIN_LIMIT_PER_IP": "200 per 15 minutes",
+    # Failed logins on one account from all addresses together: this slows a spread-out
+    # guesser; a browser that signed in to the account before is exempt, so the owner
+    # is never locked out.
+    "LOGIN_LIMIT_PER_ACCOUNT_ALL": "30 per 15 minutes",
+    "REAUTH_LIMIT": "10 per 15 minutes",
+    "REGISTER_LIMIT_PER_IP": "5 per hour",
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
+    # 0 trusts none of those headers (right when clients reach the app directly).
+    "TRUSTED_PROXIES": 0,
+    "KNOWN_DEVICE_DAYS": 180,
     "MFA_ISSUER": "Stepcare",
     "MFA_PENDING_MINUTES": 10,
     "CONTENT_DIR": str(Path(__file__).resolve().parent.parent / "content"),

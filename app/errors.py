@@ -91,6 +91,12 @@ def _is_outage(error: BaseException | None) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
+def _limit_message(error: HTTPException) -> str | None:
+    """A limit with its own message (say, one account slowed down) explains itself."""
+    limit = getattr(error, "limit", None)
+    return error.description if limit is not None and limit.error_message else None
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -111,7 +117,7 @@ def init_app(app: Flask) -> None:
             return error
         if error.code not in _messages():
             return error
-        return _render(error.code)
+        return _render(error.code, _limit_message(error))
 
     @app.errorhandler(SQLAlchemyError)
     def database_error(error: SQLAlchemyError):

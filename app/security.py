@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import Flask, abort, current_app, g
+from flask import Flask, abort, current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.routing import IntegerConverter
 
 from app.accounts.models import Role
 from app.db import db
@@ -100,6 +102,47 @@ def _commit_once(response):
     return response
 
 
+# Integer primary keys are 32-bit on PostgreSQL; SQLite's are 64-bit but overflow beyond
+# that. One bound for both keeps a URL's meaning the same on either database.
+MAX_DB_INT = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that matches only ids the database can hold: larger ones are a 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul() -> bool:
+    """A NUL character anywhere in the query, form or JSON body (PostgreSQL refuses them)."""
+    if any("\x00" in value
+           for multi in (request.args, request.form)
+           for key, values in multi.lists() for value in [key, *values]):
+        return True
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        return b"\x00" in raw or b"\\u0000" in raw
+    return False
+
+
+def _refuse_nul():
+    if request.method == "GET" and not request.args:
+        return None
+    if not _has_nul():
+        return None
+    message = _("The text contains an invisible NUL character, which Stepcare cannot store. "
+                "Remove it (retyping the text usually does) and try again.")
+    if request.is_json:
+        return jsonify(message=message), 400
+    return render_template("errors/error.html", code=400,
+                           title=_("Something in the request was not right"), hint=message), 400
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules, which bind their converters when added.
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(_refuse_nul)
     app.after_request(_set_headers)
     app.after_request(_commit_once)  # registered last, so it runs first

@@ -109,6 +109,7 @@ def programme(slug: str):
 @patient_data
 def module(slug: str, module_slug: str):
     enrolment, module = _own_open_module(slug, module_slug)
+    # A view event, safe on GET: "first opened" is set once (tests/test_get_writes.py).
     operations.mark_opened(enrolment, module)
     answers = operations.answers_for(current_user, module)
     record(Action.READ, "module", module.id, patient_id=current_user.id)
@@ -222,6 +223,7 @@ def exercises():
     ).scalars().all()
     submissions = operations.submissions_for(current_user)
     record(Action.READ, "exercise_history", current_user.id, patient_id=current_user.id)
+    # A view event, safe on GET: feedback shown is marked read once (tests/test_get_writes.py).
     operations.mark_feedback_read(submissions)
     return render_template("programmes/exercises.html",
                            answers=[a for a in answers if not is_blank(a.data)],
@@ -279,7 +281,7 @@ def homework(submission_id: int):
     form = FeedbackForm(obj=submission if not request.form else None)
     if current_user.is_therapist and form.validate_on_submit():
         operations.give_feedback(submission, by=current_user, text=form.feedback.data)
-        flash(_("Your feedback is sent to %(name)s.", name=submission.patient.name), "success")
+        flash(_("Your feedback is sent to the patient."), "success")
         return redirect(url_for(".homework_queue"))
     block = operations.block_of(submission.module, _answer_block(submission),
                                 submission.patient.language)
@@ -304,5 +306,5 @@ def unlock(enrolment_id: int, module_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.unlock_module(enrolment, module, current_user)
-    flash(_("The module is open for %(name)s.", name=enrolment.patient.name), "success")
+    flash(_("The module is open for the patient."), "success")
     return redirect(url_for("caseload.patient", patient_id=enrolment.patient_id))

@@ -345,8 +345,18 @@ def weekly_due(patient: User, now: datetime | None = None) -> bool:
     return last is None or (now or utcnow()) - last >= interval
 
 
+MAX_FORM_TOKEN = 32
+
+
 def new_form_token() -> str:
     return secrets.token_urlsafe(18)
+
+
+def is_form_token(token: str) -> bool:
+    """Short and URL-safe, as :func:`new_form_token`'s are: it must fit the idempotency key."""
+    return 0 < len(token) <= MAX_FORM_TOKEN and all(
+        c.isascii() and (c.isalnum() or c in "-_") for c in token
+    )
 
 
 def record_weekly(

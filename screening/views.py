@@ -204,6 +204,8 @@ def weekly():
     values: dict = {i.id: {} for i in instruments}
     page_errors: dict = {}
     token = request.form.get("token") or operations.new_form_token()
+    if not operations.is_form_token(token):
+        abort(400)  # the page sends the token it was given; the database key holds no more
     if form.validate_on_submit():
         answers, complete = {}, True
         for instrument in instruments:
@@ -297,8 +299,7 @@ def review(screening_id: int):
             therapist=db.session.get(User, form.therapist_id.data)
             if form.step.data in (2, 3) else None,
         )
-        flash(_("The step is confirmed and %(name)s is enrolled.",
-                name=screening.patient.name), "success")
+        flash(_("The step is confirmed and the patient is enrolled."), "success")
         return redirect(url_for(".review_queue"))
     return render_template(
         "screening/review.html",

@@ -220,8 +220,8 @@ def new_appointment():
             appointment = operations.book(therapist=current_user, patient=patient,
                                           starts_at=starts_at,
                                           duration_minutes=form.duration.data, by=current_user)
-            flash(_("The video appointment is booked. %(name)s can see it in Stepcare.",
-                    name=patient.name), "success")
+            flash(_("The video appointment is booked. The patient can see it in Stepcare."),
+                  "success")
             return redirect(url_for(".appointment", appointment_id=appointment.id))
     return render_template("video/appointment_form.html", form=form, appointment=None)
 

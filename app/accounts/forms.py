@@ -78,6 +78,9 @@ class RegisterForm(FlaskForm):
     )
 
     def validate_date_of_birth(self, field):
+        if field.data is None:  # not a real date (year 0 or 10000, 30 February, the field twice)
+            field.errors[:] = []
+            raise ValidationError(_l("Enter the date as year-month-day, like 1990-04-21."))
         age = _age_on(field.data, date.today())
         if field.data > date.today() or age > MAX_AGE_YEARS:
             raise ValidationError(_l("Check the date of birth: it does not look right."))

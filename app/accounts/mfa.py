@@ -37,8 +37,8 @@ def matching_counter(
     Returning the step lets the caller store it, which is what makes a code
     single-use: a replay carries a step that is not newer.
     """
-    code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    code = ascii_digits(code)
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     current = int((time.time() if now is None else now) // TOTP_STEP_SECONDS)
@@ -48,6 +48,15 @@ def matching_counter(
         if hmac.compare_digest(totp.at(counter * TOTP_STEP_SECONDS), code):
             return counter
     return None
+
+
+def ascii_digits(code: str) -> str:
+    """Spaces dropped and any script's digits (say Arabic-Indic ٣) read as 0-9.
+
+    Phones with another keyboard send such digits; comparing them as they are would fail
+    (``hmac.compare_digest`` refuses non-ASCII text).
+    """
+    return "".join(str(int(c)) if c.isdecimal() else c for c in "".join(code.split()))
 
 
 def new_recovery_codes() -> list[str]:

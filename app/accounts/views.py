@@ -18,7 +18,20 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import forms, mfa, operations, sessions
+from app.accounts import devices, forms, mfa, notices, operations, sessions
+from app.accounts.guards import (
+    PENDING_USER,
+    account,
+    account_and_ip,
+    failed_attempt,
+    known_device,
+    pending_key,
+    reauth_key,
+    safe_next,
+    setting_limit,
+    slowed_message,
+    succeeded,
+)
 from app.accounts.models import Role, User
 from app.accounts.terms import load_terms
 from app.db import db, utcnow
@@ -27,19 +40,11 @@ from app.security import roles_required
 
 bp = Blueprint("accounts", __name__)
 
-PENDING_USER = "mfa_user"
 PENDING_SINCE = "mfa_since"
 NEXT = "next"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths: an open redirect would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def home_url(user: User) -> str:
@@ -53,7 +58,9 @@ def home_url(user: User) -> str:
 def _complete_login(user: User, next_url: str | None):
     sessions.start(user)
     login_user(user)
-    return redirect(safe_next(next_url) or home_url(user))
+    response = redirect(safe_next(next_url) or home_url(user))
+    devices.remember(response, request.cookies, user.email)
+    return response
 
 
 def _pending_user() -> User | None:
@@ -74,40 +81,29 @@ def terms_for(language: str):
     return load_terms(config["CONTENT_DIR"], config["TERMS_VERSION"], language)
 
 
-# --- throttling ----------------------------------------------------------------------------
-# Only failed attempts count, and the per-account key includes the address:
-# an attacker elsewhere can slow themselves down but never lock a real user out.
-
-
-def _failed_attempt(response) -> bool:
-    return response.status_code not in (301, 302, 303)
-
-
-def _account_and_ip() -> str:
-    return f"{operations.normalise_email(request.form.get('email', ''))}|{request.remote_addr}"
-
-
-def _pending_key() -> str:
-    return f"mfa|{session.get(PENDING_USER)}|{request.remote_addr}"
-
-
-def _limit(name: str):
-    return lambda: current_app.config[name]
-
-
 # --- login and logout ----------------------------------------------------------------------
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    _limit("LOGIN_LIMIT_PER_ACCOUNT"),
-    key_func=_account_and_ip,
+    setting_limit("LOGIN_LIMIT_PER_ACCOUNT"),
+    key_func=account_and_ip,
     methods=["POST"],
-    deduct_when=_failed_attempt,
+    deduct_when=failed_attempt,
     scope="login-account",
 )
 @limiter.limit(
-    _limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], deduct_when=_failed_attempt, scope="login-ip"
+    setting_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], deduct_when=failed_attempt,
+    scope="login-ip",
+)
+@limiter.limit(
+    setting_limit("LOGIN_LIMIT_PER_ACCOUNT_ALL"),
+    key_func=account,
+    methods=["POST"],
+    deduct_when=failed_attempt,
+    exempt_when=known_device,
+    error_message=slowed_message,
+    scope="login-account-all",
 )
 def login():
     if current_user.is_authenticated:
@@ -157,8 +153,8 @@ def logout():
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
-               deduct_when=_failed_attempt, scope="mfa")
+@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="mfa")
 def mfa_verify():
     user = _pending_user()
     if user is None:
@@ -174,8 +170,8 @@ def mfa_verify():
 
 
 @bp.route("/login/recovery", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
-               deduct_when=_failed_attempt, scope="mfa")
+@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="mfa")
 def mfa_recovery():
     user = _pending_user()
     if user is None or not user.mfa_enrolled:
@@ -191,8 +187,8 @@ def mfa_recovery():
 
 
 @bp.route("/login/two-step/setup", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=_pending_key, methods=["POST"],
-               deduct_when=_failed_attempt, scope="mfa")
+@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="mfa")
 def mfa_setup():
     user = _pending_user()
     if user is None or user.totp_secret is None:
@@ -223,7 +219,9 @@ def mfa_setup():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"], deduct_when=_failed_attempt, scope="register")
+@limiter.limit("30 per hour", methods=["POST"], deduct_when=failed_attempt, scope="register")
+@limiter.limit(setting_limit("REGISTER_LIMIT_PER_IP"), methods=["POST"], deduct_when=succeeded,
+               scope="register-done")
 def register():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
@@ -232,23 +230,12 @@ def register():
         form.language.data = _current_language()
     terms = terms_for(form.language.data if form.language.data in ("da", "en") else "da")
     if form.validate_on_submit():
-        try:
-            user = operations.register_patient(
-                email=form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                language=form.language.data,
-                date_of_birth=form.date_of_birth.data,
-                terms=terms,
-            )
-        except operations.EmailTaken:
-            form.email.errors.append(
-                _("An account with this email already exists. Log in, or use another email.")
-            )
-        else:
-            flash(_("Welcome to Stepcare, %(name)s.", name=user.name), "success")
-            # Straight on to the screening questionnaires.
-            return _complete_login(user, url_for("screening.index"))
+        notices.register_or_notify_owner(form, terms)
+        # The same answer whether or not the email was taken: the page must not tell a
+        # stranger who has an account. The email says which it was.
+        flash(_("Thank you. We have sent you an email. Sign in with your email and "
+                "password to continue."), "success")
+        return redirect(url_for(".login", next=url_for("screening.index")))
     return render_template("accounts/register.html", form=form, terms=terms)
 
 
@@ -293,6 +280,8 @@ def account():
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
+@limiter.limit(setting_limit("REAUTH_LIMIT"), key_func=reauth_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="reauth")
 @login_required
 def reauthenticate():
     """Ask for the password again (and the code, for clinicians) before sensitive changes."""
@@ -364,7 +353,7 @@ def admin_new_user():
     form = forms.CreateClinicianForm()
     if form.validate_on_submit():
         try:
-            user = operations.create_user(
+            operations.create_user(
                 email=form.email.data,
                 password=form.password.data,
                 role=Role(form.role.data),
@@ -375,7 +364,7 @@ def admin_new_user():
             form.email.errors.append(_("An account with this email already exists."))
         else:
             flash(
-                _("%(name)s can now sign in and set up two-step login.", name=user.name),
+                _("The account is created. They can now sign in and set up two-step login."),
                 "success",
             )
             return redirect(url_for(".admin_users"))
@@ -396,7 +385,7 @@ def admin_disable_user(user_id: int):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     operations.disable(user)
-    flash(_("%(name)s is disabled and signed out everywhere.", name=user.name), "success")
+    flash(_("The account is disabled and signed out everywhere."), "success")
     return redirect(_back_to_list(user))
 
 
@@ -407,7 +396,7 @@ def admin_enable_user(user_id: int):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     operations.enable(user)
-    flash(_("%(name)s can sign in again.", name=user.name), "success")
+    flash(_("The account can sign in again."), "success")
     return redirect(_back_to_list(user))
 
 
@@ -421,8 +410,8 @@ def admin_toggle_duty(user_id: int):
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     user.on_duty = not user.on_duty
-    message = (_("%(name)s is now on duty.", name=user.name) if user.on_duty
-               else _("%(name)s is no longer on duty.", name=user.name))
+    message = (_("The therapist is now on duty.") if user.on_duty
+               else _("The therapist is no longer on duty."))
     flash(message, "success")
     return redirect(url_for(".admin_users"))
 

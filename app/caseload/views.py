@@ -145,12 +145,12 @@ def change_step(patient_id: int):
     if form.action.data == "discharge":
         operations.discharge(patient, by=current_user, reason=reason,
                              end_reason=form.end_reason.data)
-        flash(_("%(name)s is discharged.", name=patient.name), "success")
+        flash(_("The patient is discharged."), "success")
         return redirect(url_for(".patient", patient_id=patient.id))
     step = int(form.action.data)
     operations.set_step(patient, step, by=current_user, reason=reason,
                         therapist=current_user if step in (2, 3) else None)
-    flash(_("%(name)s is now in step %(step)s.", name=patient.name, step=step), "success")
+    flash(_("The patient is now in step %(step)s.", step=step), "success")
     if step == 4:
         return redirect(url_for(".referral", patient_id=patient.id))
     return redirect(url_for(".patient", patient_id=patient.id))
@@ -251,8 +251,7 @@ def assign(patient_id: int):
             abort(400)
         operations.assign(patient, therapist, by=current_user)
         flash(
-            _("%(patient)s is now on %(therapist)s's caseload.",
-              patient=patient.name, therapist=therapist.name),
+            _("The patient is now on the chosen therapist's caseload."),
             "success",
         )
         return redirect(url_for(".admin_patients"))

@@ -19,6 +19,8 @@ bp = Blueprint("messaging", __name__)
 
 def _render_thread(patient: User, form: MessageForm, template: str):
     messages = operations.thread(patient)
+    # A view event, safe on GET: the reader was shown these messages, a receipt is set
+    # once and a repeat view changes nothing (listed in tests/test_get_writes.py).
     operations.mark_read(messages, current_user)
     return render_template(template, patient=patient, messages=messages, form=form,
                            edit_form=MessageForm(formdata=None))
@@ -56,7 +58,7 @@ def therapist_thread(patient_id: int):
     if current_therapist_id(patient.id) != current_user.id and form.is_submitted():
         abort(404)  # a duty therapist may read an unassigned patient's thread, not write
     if _send(patient, form):
-        flash(_("Your message to %(name)s is sent.", name=patient.name), "success")
+        flash(_("Your message is sent."), "success")
         return redirect(url_for(".therapist_thread", patient_id=patient.id))
     return _render_thread(patient, form, "messaging/therapist_thread.html")
 

@@ -37,21 +37,21 @@ def test_it_supports_a_therapists_day(app, live_server, page: Page, screened):
     expect(page.get_by_text("My first homework.")).to_be_visible()
     page.locator("#feedback").fill("Thank you. What helped most this week?")
     page.get_by_role("button", name="Send feedback").click()
-    expect(page.get_by_text("Your feedback is sent to Alice Andersen.")).to_be_visible()
+    expect(page.get_by_text("Your feedback is sent to the patient.")).to_be_visible()
 
     page.get_by_role("link", name="Messages", exact=True).click()
     page.get_by_role("link", name="Alice Andersen").click()
     expect(page.get_by_text("Is it normal to feel worse?")).to_be_visible()
     page.locator("#body").fill("Yes, it can happen early on. Let us talk about it on Thursday.")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_text("Your message to Alice Andersen is sent.")).to_be_visible()
+    expect(page.get_by_text("Your message is sent.")).to_be_visible()
 
     page.get_by_role("link", name="Alice Andersen").first.click()
     expect(page.locator("svg.chart").first).to_be_visible()
     page.locator("#action").select_option("3")
     page.locator("#reason").fill("Risk answer and little change: step up to video sessions.")
     page.get_by_role("button", name="Change the step").click()
-    expect(page.get_by_text("Alice Andersen is now in step 3.")).to_be_visible()
+    expect(page.get_by_text("The patient is now in step 3.")).to_be_visible()
     with app.app_context():
         current = db.session.execute(
             db.select(StepAssignment.step).where(StepAssignment.patient_id == screened.alice.id,

@@ -1,0 +1,78 @@
+"""Account emails sent at registration: the page says the same in every case, these do not.
+
+A new patient gets a welcome with the sign-in link. The owner of an email someone tried
+to register again learns of it, so a stranger never learns from the page who has an
+account, and the owner is not left wondering.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_mail import Message
+
+from app.accounts import operations, passwords
+from app.accounts.models import User
+from app.audit.models import Action
+from app.audit.operations import record
+
+
+def _compose(user: User, already_registered: bool) -> Message:
+    link = current_app.config["BASE_URL"].rstrip("/") + "/login"
+    greeting = _("Hello %(name)s,", name=user.name.split()[0])
+    if already_registered:
+        subject = _("Someone tried to create a Stepcare account with your email")
+        lines = [
+            _("Someone, perhaps you, just tried to create a new Stepcare account with this "
+              "email address. You already have an account, so nothing was changed."),
+            _("If it was you, sign in here with your existing password:"),
+            link,
+            _("If it was not you, you can ignore this email. Your account is safe."),
+        ]
+    else:
+        subject = _("Welcome to Stepcare")
+        lines = [
+            _("Your Stepcare account is ready. Sign in with your email and the password "
+              "you chose:"),
+            link,
+            _("If you did not create this account, please reply to this email."),
+        ]
+    return Message(subject=subject, recipients=[user.email],
+                   body="\n\n".join([greeting, *lines]))
+
+
+def send_registration_notice(user: User, *, already_registered: bool) -> None:
+    """Email the address's owner; a mail failure must not undo or reveal the registration."""
+    from app.reminders import mail
+
+    with force_locale(user.language):
+        message = _compose(user, already_registered)
+    try:
+        mail.send(message)
+    except Exception as exc:  # noqa: BLE001 - SMTP down must not turn into a 500
+        current_app.logger.warning("registration email not sent: %s", type(exc).__name__)
+
+
+def register_or_notify_owner(form, terms) -> None:
+    """Register the patient, or tell the email's owner that someone tried; nothing else."""
+    try:
+        user = operations.register_patient(
+            email=form.email.data,
+            password=form.password.data,
+            name=form.name.data,
+            language=form.language.data,
+            date_of_birth=form.date_of_birth.data,
+            terms=terms,
+        )
+    except operations.EmailTaken:
+        existing = operations.find_by_email(form.email.data)
+        # Hash anyway, so the answer takes as long as a real registration.
+        passwords.hash_password(form.password.data)
+        if existing is not None:
+            # Her name and address were read to write to her: her access log shows it.
+            record(Action.READ, "account", existing.id,
+                   patient_id=existing.id if existing.is_patient else None)
+            send_registration_notice(existing, already_registered=True)
+    else:
+        send_registration_notice(user, already_registered=False)
