@@ -122,6 +122,36 @@ Receivers return a ``Panel`` (shown above the table, such as today's appointment
 None. A receiver that reads patient data writes its audit rows here.""",
 )
 
+risk_alert_panels = _signals.signal(
+    "risk-alert-panels",
+    doc="""Sent by screening's risk-alert page (``/alerts/<id>``) with the
+patient as sender, for the signed-in therapist or admin. Receivers return a ``Panel`` or
+None (for example, whether the patient has a current safety plan), and write the audit
+rows of what they read.""",
+)
+
+
+@dataclass(frozen=True)
+class CrisisLink:
+    """A link shown with the crisis lines: in the page footer and in every crisis box.
+
+    ``endpoint`` takes no arguments; it is the signed-in user's own page.
+    """
+
+    order: int
+    label: Any  # a lazy string, translated when shown
+    endpoint: str
+
+
+crisis_links = _signals.signal(
+    "crisis-links",
+    doc="""Sent by the core's template context (before any template renders)
+with the signed-in user as sender. Receivers return an iterable of ``CrisisLink`` for that
+user (such as a patient's own safety plan, when they have one); the page footer's crisis
+box and the crisis boxes of the domains list them by ``order``. Existence checks only:
+the linked page writes the audit rows of what it shows.""",
+)
+
 text_model_panels = _signals.signal(
     "text-model-panels",
     doc="""Sent by the admin's text-model page with the process's
@@ -342,6 +372,7 @@ def sorted_panels(signal: Any, sender: Any) -> list[Panel]:
 __all__ = [
     "CaseloadColumn",
     "CaseloadFacts",
+    "CrisisLink",
     "DemoClinic",
     "DemoHook",
     "IntakeProfile",
@@ -357,6 +388,7 @@ __all__ = [
     "caseload_facts",
     "caseload_today",
     "collect_reminders",
+    "crisis_links",
     "demo_hooks",
     "flattened",
     "home_panels",
@@ -364,6 +396,7 @@ __all__ = [
     "nav_entries",
     "patient_text_written",
     "record_panels",
+    "risk_alert_panels",
     "send",
     "sorted_panels",
     "step_assigned",

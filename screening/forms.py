@@ -36,3 +36,9 @@ class AcknowledgeForm(FlaskForm):
                     Length(min=5, max=NOTE_MAX,
                            message=_l("Write between 5 and 2000 characters."))],
     )
+    no_contact_reason = TextAreaField(
+        _l("Why was no contact possible?"),
+        description=_l("Needed only when nobody has reached the patient: for example, the "
+                       "police were asked to check on them."),
+        validators=[Optional(), Length(max=NOTE_MAX)],
+    )
