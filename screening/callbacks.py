@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import DateTimeLocalField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
@@ -26,7 +26,7 @@ from app.db import db, utcnow
 from app.security import patient_data, roles_required
 from app.signals import risk_alert_panels, sorted_panels
 from screening import operations
-from screening.forms import NOTE_MAX, AcknowledgeForm
+from screening.forms import NOTE_MAX, AcknowledgeForm, strip
 from screening.models import ContactAttempt, ContactMethod, ContactOutcome, RiskAlert
 from screening.views import EXCERPT_SOURCES, bp
 
@@ -58,7 +58,8 @@ class ContactForm(FlaskForm):
     note = TextAreaField(
         _l("Note"),
         description=_l("For example: spoke for 20 minutes, no plans, agreed to call tomorrow."),
-        validators=[InputRequired(message=_l("Write a short note about the attempt.")),
+        filters=[strip],
+        validators=[DataRequired(message=_l("Write a short note about the attempt.")),
                     Length(min=2, max=NOTE_MAX,
                            message=_l("Write between 2 and 2000 characters."))])
 

@@ -80,6 +80,24 @@ def _weekly_history(patient, weeks: int, start_phq9: int, start_gad7: int, trend
             response.submitted_at = utcnow() - timedelta(days=7 * (weeks - week) + 1)
 
 
+def _contact_log(patient) -> None:
+    """Two calls on the open alert: nobody answered, then a voicemail (still not reached)."""
+    from screening.callbacks import log_contact
+    from screening.models import RiskAlert
+
+    alert = db.session.execute(db.select(RiskAlert).where(
+        RiskAlert.patient_id == patient.id, RiskAlert.acknowledged_at.is_(None))).scalar_one()
+    therapist = current_assignment(patient).therapist
+    danish = patient.language == "da"
+    log_contact(alert, by=therapist, method="phone", outcome="no_answer",
+                at=utcnow() - timedelta(hours=3),
+                note="Ringede, ingen svar." if danish else "Called, no answer.")
+    log_contact(alert, by=therapist, method="phone", outcome="voicemail",
+                at=utcnow() - timedelta(hours=1),
+                note=("Lagde besked med bøn om at ringe tilbage i dag." if danish
+                      else "Left a message asking her to call back today."))
+
+
 def populate(clinic: DemoClinic, rng: random.Random) -> None:
     clinic.therapists[0].on_duty = True
     assigned, waiting = clinic.patients[:-5], clinic.patients[-5:]
@@ -100,6 +118,7 @@ def populate(clinic: DemoClinic, rng: random.Random) -> None:
     answers = {"phq9": _page_answers("phq9", 13, rng, item9=1),
                "gad7": _page_answers("gad7", 9, rng)}
     operations.record_weekly(risky, answers, "demo-risk")
+    _contact_log(risky)
     # Waiting for review, one of them with a risky answer that nobody has acknowledged yet.
     _screen(waiting[0], 2, rng, days_ago=1, item9=1)
     for patient in waiting[1:3]:

@@ -80,10 +80,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('risk_alert', schema=None) as batch_op:
-        batch_op.drop_column('no_contact_reason')
+    # The log goes first: on SQLite the batch operation recreates risk_alert, which the
+    # log's foreign key would forbid.
     op.drop_index('ix_risk_contact_attempt_alert', table_name='risk_contact_attempt')
     op.drop_table('risk_contact_attempt')
+    with op.batch_alter_table('risk_alert', schema=None) as batch_op:
+        batch_op.drop_column('no_contact_reason')
     op.drop_index('ix_safety_plan_version_patient', table_name='safety_plan_version')
     op.drop_table('safety_plan_version')
     op.drop_table('safety_plan')
