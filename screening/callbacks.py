@@ -55,7 +55,7 @@ class ContactForm(FlaskForm):
         _l("When"), format="%Y-%m-%dT%H:%M",
         description=_l("Leave empty for now."),
         validators=[Optional(), _not_in_the_future])
-    note = TextAreaField(
+    contact_note = TextAreaField(
         _l("Note"),
         description=_l("For example: spoke for 20 minutes, no plans, agreed to call tomorrow."),
         filters=[strip],
@@ -137,7 +137,7 @@ def log_contact_view(alert_id: int):
     if not contact_form.validate_on_submit():
         return _page(alert, AcknowledgeForm(formdata=None), contact_form), 422
     log_contact(alert, by=current_user, method=contact_form.method.data,
-                outcome=contact_form.outcome.data, note=contact_form.note.data,
+                outcome=contact_form.outcome.data, note=contact_form.contact_note.data,
                 at=_as_utc(contact_form.attempted_at.data)
                 if contact_form.attempted_at.data else None)
     flash(_("The contact attempt is logged."), "success")

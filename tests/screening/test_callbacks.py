@@ -17,7 +17,8 @@ from app.db import db, utcnow
 from screening.models import ContactAttempt, RiskAlert
 from tests.helpers import post_form, sign_in
 
-REACHED = {"method": "phone", "outcome": "reached", "note": "Spoke for 20 minutes; no plan."}
+REACHED = {"method": "phone", "outcome": "reached",
+           "contact_note": "Spoke for 20 minutes; no plan."}
 
 
 def log(client, alert_id: int, data: dict):
@@ -51,7 +52,7 @@ def soup(response) -> BeautifulSoup:
 def test_it_logs_each_contact_attempt_with_its_outcome(app, client, screened):
     sign_in(app, client, screened.theo)
     log(client, screened.alice_alert, {"method": "phone", "outcome": "no_answer",
-                                       "note": "Rang twice."})
+                                       "contact_note": "Rang twice."})
     response = log(client, screened.alice_alert, REACHED)
     assert response.status_code == 302
     found = attempts(app)
@@ -74,20 +75,21 @@ def test_it_audits_a_logged_attempt(app, client, screened):
 @pytest.mark.hazard("H-005")
 def test_it_refuses_an_attempt_without_an_outcome(app, client, screened):
     sign_in(app, client, screened.theo)
-    response = log(client, screened.alice_alert, {"method": "phone", "note": "Rang."})
+    response = log(client, screened.alice_alert, {"method": "phone", "contact_note": "Rang."})
     assert response.status_code == 422
     page = soup(response)
     assert "Choose the outcome." in page.find(id="outcome-error").text
-    assert page.find("textarea", id="note").get_text().strip() == "Rang."
+    assert page.find("textarea", id="contact_note").get_text().strip() == "Rang."
     assert attempts(app) == []
 
 
 @pytest.mark.hazard("H-005")
 def test_it_refuses_an_attempt_without_a_note(app, client, screened):
     sign_in(app, client, screened.theo)
-    response = log(client, screened.alice_alert, {**REACHED, "note": "   "})
+    response = log(client, screened.alice_alert, {**REACHED, "contact_note": "   "})
     assert response.status_code == 422
-    assert "Write a short note about the attempt." in soup(response).find(id="note-error").text
+    error = soup(response).find(id="contact_note-error").text
+    assert "Write a short note about the attempt." in error
     assert attempts(app) == []
 
 
@@ -103,7 +105,7 @@ def test_it_refuses_an_attempt_in_the_future(app, client, screened):
 def test_it_refuses_to_acknowledge_before_anyone_reached_the_patient(app, client, screened):
     sign_in(app, client, screened.theo)
     log(client, screened.alice_alert, {"method": "phone", "outcome": "voicemail",
-                                       "note": "Left a message."})
+                                       "contact_note": "Left a message."})
     response = acknowledge(client, screened.alice_alert, {"note": "Assessed the answers."})
     assert response.status_code == 422
     assert "Nobody has reached the patient yet" in soup(response).find(
@@ -147,7 +149,8 @@ def test_it_shows_not_yet_reached_and_the_wait_on_the_caseload(app, client, scre
 
 def test_it_clears_not_yet_reached_once_the_patient_is_reached(app, client, screened):
     sign_in(app, client, screened.theo)
-    log(client, screened.alice_alert, {"method": "phone", "outcome": "no_answer", "note": "Rang."})
+    log(client, screened.alice_alert,
+        {"method": "phone", "outcome": "no_answer", "contact_note": "Rang."})
     assert _alice_row(client).select(".risk-unreached")
     log(client, screened.alice_alert, REACHED)
     assert _alice_row(client).select(".risk-unreached") == []
