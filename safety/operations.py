@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from sqlalchemy.orm import selectinload
+
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record, record_many
@@ -33,8 +35,9 @@ def plan_for(patient_id: int) -> SafetyPlan | None:
 
 def current_version(plan: SafetyPlan) -> SafetyPlanVersion:
     return db.session.execute(
-        db.select(SafetyPlanVersion).where(SafetyPlanVersion.plan_id == plan.id,
-                                           SafetyPlanVersion.number == plan.current_number)
+        db.select(SafetyPlanVersion).options(selectinload(SafetyPlanVersion.author))
+        .where(SafetyPlanVersion.plan_id == plan.id,
+               SafetyPlanVersion.number == plan.current_number)
     ).scalar_one()
 
 
@@ -51,7 +54,8 @@ def read_current(patient_id: int) -> SafetyPlanVersion | None:
 def history(plan: SafetyPlan) -> list[SafetyPlanVersion]:
     """Every version, newest first; each one shown is audited."""
     versions = list(db.session.execute(
-        db.select(SafetyPlanVersion).where(SafetyPlanVersion.plan_id == plan.id)
+        db.select(SafetyPlanVersion).options(selectinload(SafetyPlanVersion.author))
+        .where(SafetyPlanVersion.plan_id == plan.id)
         .order_by(SafetyPlanVersion.number.desc())
     ).scalars())
     record_many(Action.READ, "safety_plan_version",

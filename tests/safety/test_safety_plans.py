@@ -225,3 +225,20 @@ def test_it_shows_on_the_risk_alert_whether_there_is_a_plan(app, client, screene
     page = soup(client.get(f"/alerts/{screened.alice_alert}"))
     assert page.select_one("#safety-plan-status a")["href"] == (
         f"/patients/{screened.alice.id}/safety-plan")
+
+
+@pytest.mark.parametrize("who,url", [
+    ("alice", "/safety-plan"), ("alice", "/safety-plan/print"), ("alice", "/home"),
+    ("theo", "/patients/{id}/safety-plan"), ("theo", "/patients/{id}/safety-plan/history"),
+    ("theo", "/patients/{id}/safety-plan/edit"), ("theo", "/patients/{id}"),
+    ("theo", "/alerts/{alert}"), ("theo", "/caseload"),
+])
+def test_it_runs_no_query_while_a_plan_page_renders(app, client, screened, who, url):
+    from tests.test_render_queries import RenderWatch
+
+    make_plan(app, screened.alice.id, screened.theo.id)
+    sign_in(app, client, getattr(screened, who))
+    with RenderWatch(app) as watch:
+        response = client.get(url.format(id=screened.alice.id, alert=screened.alice_alert))
+    assert response.status_code == 200
+    assert watch.statements == []
