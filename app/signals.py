@@ -124,19 +124,14 @@ None. A receiver that reads patient data writes its audit rows here.""",
 
 risk_alert_panels = _signals.signal(
     "risk-alert-panels",
-    doc="""Sent by screening's risk-alert page (``/alerts/<id>``) with the
-patient as sender, for the signed-in therapist or admin. Receivers return a ``Panel`` or
-None (for example, whether the patient has a current safety plan), and write the audit
-rows of what they read.""",
+    doc="""Sent by screening's risk-alert page with the patient as sender.
+Receivers return a ``Panel`` or None (such as whether the patient has a safety plan).""",
 )
 
 
 @dataclass(frozen=True)
 class CrisisLink:
-    """A link shown with the crisis lines: in the page footer and in every crisis box.
-
-    ``endpoint`` takes no arguments; it is the signed-in user's own page.
-    """
+    """A link beside the crisis lines; ``endpoint`` is the user's own page (no arguments)."""
 
     order: int
     label: Any  # a lazy string, translated when shown
@@ -145,11 +140,9 @@ class CrisisLink:
 
 crisis_links = _signals.signal(
     "crisis-links",
-    doc="""Sent by the core's template context (before any template renders)
-with the signed-in user as sender. Receivers return an iterable of ``CrisisLink`` for that
-user (such as a patient's own safety plan, when they have one); the page footer's crisis
-box and the crisis boxes of the domains list them by ``order``. Existence checks only:
-the linked page writes the audit rows of what it shows.""",
+    doc="""Sent by the core's template context with the signed-in user as
+sender. Receivers return an iterable of ``CrisisLink`` (a patient's own safety plan), which
+the footer's and the domains' crisis boxes list by ``order``; the linked page audits.""",
 )
 
 text_model_panels = _signals.signal(

@@ -25,7 +25,6 @@ from app.caseload.loaders import current_therapist_id, get_record_for_user
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
 from app.signals import risk_alert_panels, sorted_panels
-from screening import operations
 from screening.forms import NOTE_MAX, AcknowledgeForm, strip
 from screening.models import ContactAttempt, ContactMethod, ContactOutcome, RiskAlert
 from screening.views import EXCERPT_SOURCES, bp
@@ -85,6 +84,19 @@ def log_contact(alert: RiskAlert, *, by: User, method: str, outcome: str, note: 
     return attempt
 
 
+def acknowledge(alert: RiskAlert, *, by: User, note: str,
+                no_contact_reason: str | None = None) -> None:
+    """Close the alert: only after a reached contact, or with the reason none was possible."""
+    if not alert.reached and not (no_contact_reason or "").strip():
+        raise ValueError("acknowledging needs a reached contact or a reason why none was possible")
+    alert.acknowledged_at = utcnow()
+    alert.acknowledged_by_id = by.id
+    alert.acknowledgement_note = note.strip()
+    alert.no_contact_reason = (no_contact_reason or "").strip() or None
+    db.session.flush()
+    record(Action.UPDATE, "risk_alert", alert.id, patient_id=alert.patient_id)
+
+
 # --- the page -----------------------------------------------------------------------------
 
 
@@ -122,8 +134,8 @@ def alert(alert_id: int):
             "Nobody has reached the patient yet. Log a reached contact first, or write why "
             "no contact was possible."))
         return _page(alert, form, ContactForm(formdata=None)), 422
-    operations.acknowledge(alert, by=current_user, note=form.note.data,
-                           no_contact_reason=None if alert.reached else reason)
+    acknowledge(alert, by=current_user, note=form.note.data,
+                no_contact_reason=None if alert.reached else reason)
     flash(_("The alert is acknowledged."), "success")
     return redirect(url_for(".alerts"))
 

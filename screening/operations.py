@@ -18,7 +18,7 @@ from app.caseload.loaders import current_therapist_id
 from app.caseload.models import CareAssignment
 from app.caseload.operations import current_step, set_step
 from app.db import db, utcnow
-from screening import routing, scoring
+from screening import routing, scoring, urgency
 from screening.alerts import check_patient
 from screening.answers import is_complete, risk_items, scored_values
 from screening.instruments import Instrument, load_instrument
@@ -223,19 +223,7 @@ def review_queue(viewer: User) -> list[Screening]:
         ).scalar_subquery()
         mine = current == viewer.id
         query = query.where(db.or_(mine, current.is_(None)) if viewer.on_duty else mine)
-    queue = list(db.session.execute(query).scalars())
-    # Urgent reviews first, the nearest deadline first; then the others, oldest first.
-    deadlines = {s.id: review_deadline(s) for s in queue}
-    return sorted(queue, key=lambda s: (deadlines[s.id] is None,
-                                        deadlines[s.id] or s.submitted_at))
-
-
-def review_deadline(screening: Screening) -> datetime | None:
-    """When an urgent review (routing.yaml's urgent_review) is due; None if not urgent."""
-    if not screening.facts or screening.submitted_at is None:
-        return None
-    urgent = routing.urgent_review(screening.facts)
-    return screening.submitted_at + timedelta(hours=urgent.deadline_hours) if urgent else None
+    return urgency.prioritised(list(db.session.execute(query).scalars()))
 
 
 # --- the risk loop -------------------------------------------------------------------------
@@ -279,19 +267,6 @@ def raise_risk_alert(
     db.session.flush()
     record(Action.CREATE, "risk_alert", alert.id, patient_id=patient.id)
     return alert
-
-
-def acknowledge(alert: RiskAlert, *, by: User, note: str,
-                no_contact_reason: str | None = None) -> None:
-    """Close the alert: only after a reached contact, or with the reason none was possible."""
-    if not alert.reached and not (no_contact_reason or "").strip():
-        raise ValueError("acknowledging needs a reached contact or a reason why none was possible")
-    alert.acknowledged_at = utcnow()
-    alert.acknowledged_by_id = by.id
-    alert.acknowledgement_note = note.strip()
-    alert.no_contact_reason = (no_contact_reason or "").strip() or None
-    db.session.flush()
-    record(Action.UPDATE, "risk_alert", alert.id, patient_id=alert.patient_id)
 
 
 def escalate_overdue(now: datetime | None = None) -> list[RiskAlert]:

@@ -145,20 +145,11 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class UrgentReview:
-    """Screenings whose facts match ``when`` go first in the review queue, due in hours."""
-
-    when: Condition
-    deadline_hours: int
-
-
-@dataclass(frozen=True)
 class RuleSet:
     version: int
     rules: tuple[Rule, ...]
     fallback_step: int
     fallback_reason: Mapping[str, str]
-    urgent: UrgentReview | None = None
 
 
 @dataclass(frozen=True)
@@ -195,12 +186,6 @@ def recommend(facts: Mapping[str, Any], rules: RuleSet | None = None) -> Recomme
         step=matched[0].step,
         matched=tuple(rule.id for rule in matched),
         reasons=tuple(_resolve(rule.id, rule.step, rule.reason, facts) for rule in matched))
-
-
-def urgent_review(facts: Mapping[str, Any], rules: RuleSet | None = None) -> UrgentReview | None:
-    """The urgent-review rule if these facts call for one (routing.yaml), else None."""
-    urgent = (load_rules() if rules is None else rules).urgent
-    return urgent if urgent is not None and urgent.when.holds(facts) else None
 
 
 def build_facts(phq9_answers: Sequence[int], gad7_answers: Sequence[int],
@@ -284,11 +269,9 @@ def _load_cached(path: Path) -> RuleSet:
 
 def parse_rules(document: Any, source: str = "routing.yaml") -> RuleSet:
     """Build a RuleSet from parsed YAML; RoutingRuleError names the rule and the problem."""
-    required = {"version", "fallback", "rules"}
-    if not isinstance(document, Mapping) or not (
-            required <= set(document) <= required | {"urgent_review"}):
-        raise RoutingRuleError(f"{source}: top level must have exactly version, fallback, rules"
-                               " (and optionally urgent_review)")
+    if not isinstance(document, Mapping) or set(document) - {"urgent_review"} != {
+            "version", "fallback", "rules"}:  # urgent_review: see screening.urgency
+        raise RoutingRuleError(f"{source}: top level must have exactly version, fallback, rules")
     fallback = _mapping(document["fallback"], f"{source}: fallback")
     if set(fallback) != {"step", "reason"}:
         raise RoutingRuleError(f"{source}: fallback must have exactly step and reason")
@@ -296,20 +279,7 @@ def parse_rules(document: Any, source: str = "routing.yaml") -> RuleSet:
         version=_integer(document["version"], f"{source}: version"),
         rules=_rules(document["rules"], source),
         fallback_step=_step(fallback["step"], f"{source}: fallback"),
-        fallback_reason=_reason(fallback["reason"], f"{source}: fallback"),
-        urgent=_urgent(document.get("urgent_review"), f"{source}: urgent_review"))
-
-
-def _urgent(raw: Any, where: str) -> UrgentReview | None:
-    if raw is None:
-        return None
-    entry = _mapping(raw, where)
-    if set(entry) != {"when", "deadline_hours"}:
-        raise RoutingRuleError(f"{where}: must have exactly when and deadline_hours")
-    hours = _integer(entry["deadline_hours"], f"{where}: deadline_hours")
-    if hours < 1:
-        raise RoutingRuleError(f"{where}: deadline_hours must be at least 1")
-    return UrgentReview(_condition(entry["when"], f"{where}: when"), hours)
+        fallback_reason=_reason(fallback["reason"], f"{source}: fallback"))
 
 
 def _rules(raw: Any, source: str) -> tuple[Rule, ...]:

@@ -24,7 +24,7 @@ from app.caseload.loaders import get_record_for_user
 from app.caseload.operations import current_assignment, current_step
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
-from screening import operations
+from screening import operations, urgency
 from screening.answers import TamperedAnswer, parse_page
 from screening.forms import ReviewForm, step_choices
 from screening.models import QuestionnaireResponse, RiskAlert, Screening, ScreeningStatus
@@ -271,7 +271,7 @@ def review_queue():
     record_many(Action.READ, "screening_queue_row", [(s.id, s.patient_id) for s in queue])
     return render_template("screening/review_queue.html", queue=queue, now=utcnow(),
                            step_names=STEP_NAMES,
-                           deadlines={s.id: operations.review_deadline(s) for s in queue})
+                           deadlines={s.id: urgency.review_deadline(s) for s in queue})
 
 
 def _therapist_choices() -> list[SelectChoice]:
@@ -320,7 +320,7 @@ def review(screening_id: int):
         instruments={r.instrument_id: operations.instrument(r.instrument_id)
                      for r in screening.responses},
         current_step=current_step(screening.patient),
-        review_deadline=operations.review_deadline(screening) if pending else None,
+        review_deadline=urgency.review_deadline(screening) if pending else None,
         **_result_context(screening),
     )
 

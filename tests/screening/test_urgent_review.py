@@ -10,7 +10,7 @@ import time_machine
 from bs4 import BeautifulSoup
 
 from app.db import db, utcnow
-from screening import routing
+from screening import routing, urgency
 from screening.models import Screening
 from tests.conftest import INTAKE, complete_screening
 from tests.helpers import sign_in
@@ -28,7 +28,7 @@ FACTS = {"phq9_total": 10, "phq9_band": "moderate", "phq9_item9": 0, "gad7_total
     ({}, False),
 ])
 def test_it_calls_for_urgent_review_from_the_shipped_rules(changes, urgent):
-    found = routing.urgent_review({**FACTS, **changes})
+    found = urgency.urgent_review({**FACTS, **changes})
     assert (found is not None) is urgent
     if urgent:
         assert found.deadline_hours == 24
@@ -40,9 +40,10 @@ def test_it_reads_urgent_review_from_the_rules_file():
                            "when": {"fact": "phq9_total", "op": ">=", "value": 0}}],
                 "urgent_review": {"deadline_hours": 4,
                                   "when": {"fact": "phq9_total", "op": ">=", "value": 10}}}
-    rules = routing.parse_rules(document)
-    assert routing.urgent_review(FACTS, rules).deadline_hours == 4
-    assert routing.urgent_review({**FACTS, "phq9_total": 9}, rules) is None
+    routing.parse_rules(document)  # the routing rules accept the block beside them
+    rule = urgency.parse(document)
+    assert urgency.urgent_review(FACTS, rule).deadline_hours == 4
+    assert urgency.urgent_review({**FACTS, "phq9_total": 9}, rule) is None
 
 
 def test_it_refuses_an_urgent_review_without_a_deadline():
@@ -51,7 +52,7 @@ def test_it_refuses_an_urgent_review_without_a_deadline():
                            "when": {"fact": "phq9_total", "op": ">=", "value": 0}}],
                 "urgent_review": {"when": {"fact": "phq9_total", "op": ">=", "value": 10}}}
     with pytest.raises(routing.RoutingRuleError, match="deadline_hours"):
-        routing.parse_rules(document)
+        urgency.parse(document)
 
 
 @pytest.mark.hazard("H-008")
@@ -72,8 +73,7 @@ def test_it_puts_urgent_screenings_first_with_a_deadline(app, client, personas):
     assert rows[0].select_one(".review-deadline") is not None
     assert rows[1].select(".urgent-review") == []
     with app.app_context():
-        from screening import operations
-        deadline = operations.review_deadline(db.session.get(Screening, urgent))
+        deadline = urgency.review_deadline(db.session.get(Screening, urgent))
     assert deadline == submitted + timedelta(hours=24)
 
 
