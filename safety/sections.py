@@ -34,7 +34,7 @@ SECTIONS: tuple[Section, ...] = (
             _l("What matters most to me and is worth living for.")),
 )
 SECTION_IDS = tuple(section.id for section in SECTIONS)
-MAX_ITEMS = 20  # per section: a plan has to fit on one printed page
+MAX_ITEMS = 6  # per section: a full plan of short lines still prints on one page
 MAX_ITEM_LENGTH = 300
 
 

@@ -88,3 +88,19 @@ def test_it_lets_the_therapist_log_a_reached_call_and_acknowledge(
     with app.app_context():
         alert = db.session.get(RiskAlert, alice_has_a_plan.alice_alert)
         assert alert.acknowledged_by_id == alice_has_a_plan.theo.id and alert.reached
+
+
+def test_it_prints_a_full_plan_on_one_page(app, live_server, page: Page, screened):
+    from safety.sections import MAX_ITEMS, SECTION_IDS
+
+    full = {section: [f"A line of the plan that a patient might write, number {n}"
+                      for n in range(1, MAX_ITEMS + 1)] for section in SECTION_IDS}
+    with app.app_context():
+        operations.save_version(db.session.get(User, screened.alice.id), full,
+                                by=db.session.get(User, screened.theo.id))
+        db.session.commit()
+    sign_in(page, live_server, screened.alice)
+    page.goto(live_server + "/safety-plan/print")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
