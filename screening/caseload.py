@@ -186,7 +186,8 @@ CELLS = "screening/_caseload_cells.html"
 def columns(sender, **_kwargs) -> list[CaseloadColumn]:
     return [
         CaseloadColumn("needs", 110, CELLS, "risk_alerts",
-                       strings={"screening_unreached": _l("Not yet reached")}),
+                       strings={"screening_unreached": _l("Not yet reached"),
+                                "screening_under_an_hour": _l("under an hour")}),
         CaseloadColumn("phq9", 500, CELLS, "phq9", "PHQ-9", strings={
             "screening_improvement": _l("Reliable improvement"),
             "screening_deterioration": _l("Reliable deterioration")}),

@@ -87,6 +87,9 @@ def _contact_log(patient) -> None:
 
     alert = db.session.execute(db.select(RiskAlert).where(
         RiskAlert.patient_id == patient.id, RiskAlert.acknowledged_at.is_(None))).scalar_one()
+    # Raised four hours ago, so the calls below come after it.
+    alert.created_at = utcnow() - timedelta(hours=4)
+    alert.due_at = alert.created_at + timedelta(hours=24)
     therapist = current_assignment(patient).therapist
     danish = patient.language == "da"
     log_contact(alert, by=therapist, method="phone", outcome="no_answer",
@@ -119,8 +122,9 @@ def populate(clinic: DemoClinic, rng: random.Random) -> None:
                "gad7": _page_answers("gad7", 9, rng)}
     operations.record_weekly(risky, answers, "demo-risk")
     _contact_log(risky)
-    # Waiting for review, one of them with a risky answer that nobody has acknowledged yet.
-    _screen(waiting[0], 2, rng, days_ago=1, item9=1)
+    # Waiting for review, one of them with a risky answer that nobody has acknowledged yet
+    # (item 9 answered 2: an urgent review, first in the queue with its deadline).
+    _screen(waiting[0], 2, rng, days_ago=1, item9=2)
     for patient in waiting[1:3]:
         _screen(patient, rng.choice((1, 2, 3)), rng, days_ago=rng.randint(0, 6))
     in_progress = operations.start(waiting[3])

@@ -169,3 +169,9 @@ def test_it_moves_an_open_alert_to_the_new_therapist_after_reassignment(app, cli
     assert client.get(f"/alerts/{screened.alice_alert}").status_code == 200
     sign_in(app, client, screened.theo)
     assert "Alice Andersen" not in soup(client.get("/alerts")).find("main").get_text()
+
+
+def test_it_says_under_an_hour_for_a_fresh_unreached_alert(app, client, screened):
+    sign_in(app, client, screened.theo)
+    badge = _alice_row(client).select_one(".risk-unreached").get_text(" ", strip=True)
+    assert badge == "Not yet reached · under an hour"
