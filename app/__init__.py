@@ -26,7 +26,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 #: The packages an app is made of, after the core: the optional text model, the domains,
 #: and reporting above them. Each has ``init_app(app)`` in its ``__init__.py``.
-PACKAGES: tuple[str, ...] = ("textmodel", "screening", "programmes", "video", "reporting")
+PACKAGES: tuple[str, ...] = (
+    "textmodel", "screening", "programmes", "video", "safety", "reporting")
 
 
 def create_app(

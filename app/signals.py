@@ -122,6 +122,29 @@ Receivers return a ``Panel`` (shown above the table, such as today's appointment
 None. A receiver that reads patient data writes its audit rows here.""",
 )
 
+risk_alert_panels = _signals.signal(
+    "risk-alert-panels",
+    doc="""Sent by screening's risk-alert page with the patient as sender.
+Receivers return a ``Panel`` or None (such as whether the patient has a safety plan).""",
+)
+
+
+@dataclass(frozen=True)
+class CrisisLink:
+    """A link beside the crisis lines; ``endpoint`` is the user's own page (no arguments)."""
+
+    order: int
+    label: Any  # a lazy string, translated when shown
+    endpoint: str
+
+
+crisis_links = _signals.signal(
+    "crisis-links",
+    doc="""Sent by the core's template context with the signed-in user as
+sender. Receivers return an iterable of ``CrisisLink`` (a patient's own safety plan), which
+the footer's and the domains' crisis boxes list by ``order``; the linked page audits.""",
+)
+
 text_model_panels = _signals.signal(
     "text-model-panels",
     doc="""Sent by the admin's text-model page with the process's
@@ -342,6 +365,7 @@ def sorted_panels(signal: Any, sender: Any) -> list[Panel]:
 __all__ = [
     "CaseloadColumn",
     "CaseloadFacts",
+    "CrisisLink",
     "DemoClinic",
     "DemoHook",
     "IntakeProfile",
@@ -357,6 +381,7 @@ __all__ = [
     "caseload_facts",
     "caseload_today",
     "collect_reminders",
+    "crisis_links",
     "demo_hooks",
     "flattened",
     "home_panels",
@@ -364,6 +389,7 @@ __all__ = [
     "nav_entries",
     "patient_text_written",
     "record_panels",
+    "risk_alert_panels",
     "send",
     "sorted_panels",
     "step_assigned",

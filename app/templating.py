@@ -10,9 +10,10 @@ from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 
-from app import crisis, navigation
+from app import crisis, navigation, signals
 from app.accounts.forms import LanguageForm
 from app.i18n import LANGUAGE_NAMES
+from app.signals import flattened
 
 
 def init_app(app: Flask) -> None:
@@ -31,8 +32,10 @@ def init_app(app: Flask) -> None:
     def menu():
         # Computed here, before the template renders: badges are counted by queries.
         if not current_user.is_authenticated:
-            return {"nav": []}
-        return {"nav": navigation.menu(current_user)}
+            return {"nav": [], "crisis_links": []}
+        return {"nav": navigation.menu(current_user),
+                "crisis_links": sorted(flattened(signals.crisis_links, current_user),
+                                       key=lambda link: link.order)}
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""

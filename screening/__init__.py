@@ -43,7 +43,17 @@ def configure_risk_layers(settings: Any) -> None:
 
 def init_app(app: Flask) -> None:
     from app import signals
-    from screening import alerts, caseload, cli, demo, language_alerts, panels, reminders, views
+    from screening import (
+        alerts,
+        callbacks,  # noqa: F401  (its routes join the blueprint before it is registered)
+        caseload,
+        cli,
+        demo,
+        language_alerts,
+        panels,
+        reminders,
+        views,
+    )
 
     configure_risk_layers(app.config)
     app.register_blueprint(views.bp)

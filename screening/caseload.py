@@ -16,7 +16,7 @@ from app.db import db, utcnow
 from app.signals import CaseloadColumn, CaseloadFacts, PatientFacts
 from screening import scoring
 from screening.instruments import load_instrument
-from screening.models import QuestionnaireResponse, RiskAlert
+from screening.models import ContactAttempt, ContactOutcome, QuestionnaireResponse, RiskAlert
 
 MEASURES = ("phq9", "gad7")
 
@@ -103,9 +103,28 @@ class ScreeningFacts(PatientFacts):
     reliable_deterioration: bool = False
     measures: int = 0  # PHQ-9s answered
     last_measure_at: datetime | None = None
+    # The oldest open risk alert on which nobody has reached the patient yet, and for how
+    # many hours it has waited (hazard H-005: patient unreachable).
+    risk_unreached_since: datetime | None = None
+    risk_unreached_hours: int | None = None
 
     def active_at(self) -> datetime | None:
         return self.last_measure_at
+
+    def waiting_since(self) -> datetime | None:
+        return self.risk_unreached_since
+
+
+def unreached_since(patient_ids: list[int]) -> dict[int, datetime]:
+    """{patient: creation of their oldest open risk alert without a reached contact}."""
+    reached = db.select(ContactAttempt.id).where(
+        ContactAttempt.alert_id == RiskAlert.id, ContactAttempt.outcome == ContactOutcome.REACHED)
+    return dict(db.session.execute(
+        db.select(RiskAlert.patient_id, func.min(RiskAlert.created_at))
+        .where(RiskAlert.patient_id.in_(patient_ids), RiskAlert.acknowledged_at.is_(None),
+               ~reached.exists())
+        .group_by(RiskAlert.patient_id)
+    ).all())
 
 
 def _change_facts(series: dict[str, Summary], instruments: dict) -> dict:
@@ -144,6 +163,7 @@ def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
     ).all())
     check_week = timedelta(weeks=current_app.config["NOT_ON_TRACK_WEEK"])
     now = utcnow()
+    unreached = unreached_since(patient_ids)
     found = {}
     for patient_id in patient_ids:
         change = _change_facts(measures[patient_id], instruments) if patient_id in measures else {}
@@ -151,8 +171,12 @@ def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
         # Early non-response predicts failure in internet CBT (Forsell et al. 2019).
         not_on_track = bool(started and now - started >= check_week
                             and not change.get("reliable_improvement"))
-        found[patient_id] = ScreeningFacts(open_risk_alerts=alerts.get(patient_id, 0),
-                                           not_on_track=not_on_track, **change)
+        since = unreached.get(patient_id)
+        found[patient_id] = ScreeningFacts(
+            open_risk_alerts=alerts.get(patient_id, 0), not_on_track=not_on_track,
+            risk_unreached_since=since,
+            risk_unreached_hours=int((now - since).total_seconds() // 3600) if since else None,
+            **change)
     return CaseloadFacts(ScreeningFacts, found)
 
 
@@ -161,7 +185,9 @@ CELLS = "screening/_caseload_cells.html"
 
 def columns(sender, **_kwargs) -> list[CaseloadColumn]:
     return [
-        CaseloadColumn("needs", 110, CELLS, "risk_alerts"),
+        CaseloadColumn("needs", 110, CELLS, "risk_alerts",
+                       strings={"screening_unreached": _l("Not yet reached"),
+                                "screening_under_an_hour": _l("under an hour")}),
         CaseloadColumn("phq9", 500, CELLS, "phq9", "PHQ-9", strings={
             "screening_improvement": _l("Reliable improvement"),
             "screening_deterioration": _l("Reliable deterioration")}),

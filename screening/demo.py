@@ -80,6 +80,27 @@ def _weekly_history(patient, weeks: int, start_phq9: int, start_gad7: int, trend
             response.submitted_at = utcnow() - timedelta(days=7 * (weeks - week) + 1)
 
 
+def _contact_log(patient) -> None:
+    """Two calls on the open alert: nobody answered, then a voicemail (still not reached)."""
+    from screening.callbacks import log_contact
+    from screening.models import RiskAlert
+
+    alert = db.session.execute(db.select(RiskAlert).where(
+        RiskAlert.patient_id == patient.id, RiskAlert.acknowledged_at.is_(None))).scalar_one()
+    # Raised four hours ago, so the calls below come after it.
+    alert.created_at = utcnow() - timedelta(hours=4)
+    alert.due_at = alert.created_at + timedelta(hours=24)
+    therapist = current_assignment(patient).therapist
+    danish = patient.language == "da"
+    log_contact(alert, by=therapist, method="phone", outcome="no_answer",
+                at=utcnow() - timedelta(hours=3),
+                note="Ringede, ingen svar." if danish else "Called, no answer.")
+    log_contact(alert, by=therapist, method="phone", outcome="voicemail",
+                at=utcnow() - timedelta(hours=1),
+                note=("Lagde besked med bøn om at ringe tilbage i dag." if danish
+                      else "Left a message asking her to call back today."))
+
+
 def populate(clinic: DemoClinic, rng: random.Random) -> None:
     clinic.therapists[0].on_duty = True
     assigned, waiting = clinic.patients[:-5], clinic.patients[-5:]
@@ -100,8 +121,10 @@ def populate(clinic: DemoClinic, rng: random.Random) -> None:
     answers = {"phq9": _page_answers("phq9", 13, rng, item9=1),
                "gad7": _page_answers("gad7", 9, rng)}
     operations.record_weekly(risky, answers, "demo-risk")
-    # Waiting for review, one of them with a risky answer that nobody has acknowledged yet.
-    _screen(waiting[0], 2, rng, days_ago=1, item9=1)
+    _contact_log(risky)
+    # Waiting for review, one of them with a risky answer that nobody has acknowledged yet
+    # (item 9 answered 2: an urgent review, first in the queue with its deadline).
+    _screen(waiting[0], 2, rng, days_ago=1, item9=2)
     for patient in waiting[1:3]:
         _screen(patient, rng.choice((1, 2, 3)), rng, days_ago=rng.randint(0, 6))
     in_progress = operations.start(waiting[3])

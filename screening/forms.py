@@ -9,6 +9,10 @@ from wtforms.validators import InputRequired, Length, Optional
 NOTE_MAX = 2000
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def step_choices():
     from screening.steps import STEP_NAMES
 
@@ -32,7 +36,14 @@ class AcknowledgeForm(FlaskForm):
     note = TextAreaField(
         _l("What did you do?"),
         description=_l("A short note, for example: called the patient, agreed on a safety plan."),
+        filters=[strip],  # a note of spaces is no note
         validators=[InputRequired(message=_l("Write a short note about what you did.")),
                     Length(min=5, max=NOTE_MAX,
                            message=_l("Write between 5 and 2000 characters."))],
+    )
+    no_contact_reason = TextAreaField(
+        _l("Why was no contact possible?"),
+        description=_l("Needed only when nobody has reached the patient: for example, the "
+                       "police were asked to check on them."),
+        validators=[Optional(), Length(max=NOTE_MAX)],
     )

@@ -152,10 +152,18 @@ class RiskAlert(db.Model):
     # Shown to clinicians only, never back to the patient.
     excerpt: Mapped[str | None] = mapped_column(Text)
     excerpt_source: Mapped[str | None] = mapped_column(String(32))
+    # Why nobody reached the patient before the alert was acknowledged (None if reached).
+    no_contact_reason: Mapped[str | None] = mapped_column(Text)
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     therapist: Mapped[User | None] = relationship(foreign_keys=[therapist_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    contacts: Mapped[list[ContactAttempt]] = relationship(
+        back_populates="alert", order_by="ContactAttempt.attempted_at")
+
+    @property
+    def reached(self) -> bool:
+        return any(c.outcome == ContactOutcome.REACHED for c in self.contacts)
 
     @property
     def is_open(self) -> bool:
@@ -163,3 +171,42 @@ class RiskAlert(db.Model):
 
     def is_overdue(self, now: datetime) -> bool:
         return self.is_open and now > self.due_at
+
+
+class ContactMethod(StrEnum):
+    PHONE = "phone"
+    VIDEO = "video"
+    MESSAGE = "message"
+    IN_PERSON = "in_person"
+
+
+class ContactOutcome(StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    WRONG_NUMBER = "wrong_number"
+
+
+class ContactAttempt(db.Model):
+    """One attempt to reach the patient about a risk alert: the callback log (append-only)."""
+
+    __tablename__ = "risk_contact_attempt"
+    __table_args__ = (
+        CheckConstraint("method IN ('phone', 'video', 'message', 'in_person')", name="method"),
+        CheckConstraint("outcome IN ('reached', 'no_answer', 'voicemail', 'wrong_number')",
+                        name="outcome"),
+        Index("ix_risk_contact_attempt_alert", "alert_id", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("risk_alert.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    alert: Mapped[RiskAlert] = relationship(back_populates="contacts")
+    by: Mapped[User] = relationship(foreign_keys=[by_id])

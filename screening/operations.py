@@ -18,7 +18,7 @@ from app.caseload.loaders import current_therapist_id
 from app.caseload.models import CareAssignment
 from app.caseload.operations import current_step, set_step
 from app.db import db, utcnow
-from screening import routing, scoring
+from screening import routing, scoring, urgency
 from screening.alerts import check_patient
 from screening.answers import is_complete, risk_items, scored_values
 from screening.instruments import Instrument, load_instrument
@@ -223,7 +223,7 @@ def review_queue(viewer: User) -> list[Screening]:
         ).scalar_subquery()
         mine = current == viewer.id
         query = query.where(db.or_(mine, current.is_(None)) if viewer.on_duty else mine)
-    return list(db.session.execute(query).scalars())
+    return urgency.prioritised(list(db.session.execute(query).scalars()))
 
 
 # --- the risk loop -------------------------------------------------------------------------
@@ -273,14 +273,6 @@ def raise_risk_alert(
     return alert
 
 
-def acknowledge(alert: RiskAlert, *, by: User, note: str) -> None:
-    alert.acknowledged_at = utcnow()
-    alert.acknowledged_by_id = by.id
-    alert.acknowledgement_note = note.strip()
-    db.session.flush()
-    record(Action.UPDATE, "risk_alert", alert.id, patient_id=alert.patient_id)
-
-
 def escalate_overdue(now: datetime | None = None) -> list[RiskAlert]:
     """Mark unacknowledged alerts past their deadline as escalated to the admins."""
     now = now or utcnow()
@@ -304,8 +296,13 @@ def _visible_open_alerts(viewer: User, query):
     query = query.where(RiskAlert.acknowledged_at.is_(None))
     if viewer.role != Role.THERAPIST:
         return query
-    mine = RiskAlert.therapist_id == viewer.id
-    return query.where(db.or_(mine, RiskAlert.therapist_id.is_(None)) if viewer.on_duty else mine)
+    # The patient's therapist now, not the one when the alert was raised: an alert follows
+    # its patient to a new therapist (hazard H-007).
+    current = db.select(CareAssignment.therapist_id).where(
+        CareAssignment.patient_id == RiskAlert.patient_id, CareAssignment.ended_at.is_(None)
+    ).scalar_subquery()
+    mine = current == viewer.id
+    return query.where(db.or_(mine, current.is_(None)) if viewer.on_duty else mine)
 
 
 def open_alerts_for(viewer: User) -> list[RiskAlert]:
@@ -316,6 +313,18 @@ def open_alerts_for(viewer: User) -> list[RiskAlert]:
         .order_by(RiskAlert.due_at),
     )
     return list(db.session.execute(query).scalars())
+
+
+def current_therapists(patient_ids: list[int]) -> dict[int, User]:
+    """{patient: their therapist now}, for the patients who have one."""
+    if not patient_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(CareAssignment.patient_id, User)
+        .join(User, User.id == CareAssignment.therapist_id)
+        .where(CareAssignment.patient_id.in_(patient_ids), CareAssignment.ended_at.is_(None))
+    ).all()
+    return {patient_id: therapist for patient_id, therapist in rows}
 
 
 def count_open_alerts(viewer: User) -> int:
@@ -343,6 +352,29 @@ def weekly_due(patient: User, now: datetime | None = None) -> bool:
     last = last_weekly_at(patient)
     interval = timedelta(days=current_app.config["MEASURE_INTERVAL_DAYS"])
     return last is None or (now or utcnow()) - last >= interval
+
+
+def measures_ever_due(patient: User) -> bool:
+    """Whether weekly measures were ever asked of this patient: in step 2 or 3 now, or
+    any weekly answered before."""
+    step = current_step(patient)
+    if step is not None and step.step in MEASURED_STEPS:
+        return True
+    return db.session.execute(
+        db.select(QuestionnaireResponse.id).where(
+            QuestionnaireResponse.patient_id == patient.id,
+            QuestionnaireResponse.context == ResponseContext.WEEKLY).limit(1)
+    ).first() is not None
+
+
+def latest_phq9(patient: User) -> QuestionnaireResponse | None:
+    return db.session.execute(
+        db.select(QuestionnaireResponse).where(
+            QuestionnaireResponse.patient_id == patient.id,
+            QuestionnaireResponse.instrument_id == "phq9")
+        .order_by(QuestionnaireResponse.submitted_at.desc(), QuestionnaireResponse.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 MAX_FORM_TOKEN = 32

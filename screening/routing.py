@@ -269,7 +269,8 @@ def _load_cached(path: Path) -> RuleSet:
 
 def parse_rules(document: Any, source: str = "routing.yaml") -> RuleSet:
     """Build a RuleSet from parsed YAML; RoutingRuleError names the rule and the problem."""
-    if not isinstance(document, Mapping) or set(document) != {"version", "fallback", "rules"}:
+    if not isinstance(document, Mapping) or set(document) - {"urgent_review"} != {
+            "version", "fallback", "rules"}:  # urgent_review: see screening.urgency
         raise RoutingRuleError(f"{source}: top level must have exactly version, fallback, rules")
     fallback = _mapping(document["fallback"], f"{source}: fallback")
     if set(fallback) != {"step", "reason"}:

@@ -24,9 +24,9 @@ from app.caseload.loaders import get_record_for_user
 from app.caseload.operations import current_assignment, current_step
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
-from screening import operations
+from screening import operations, urgency
 from screening.answers import TamperedAnswer, parse_page
-from screening.forms import AcknowledgeForm, ReviewForm, step_choices
+from screening.forms import ReviewForm, step_choices
 from screening.models import QuestionnaireResponse, RiskAlert, Screening, ScreeningStatus
 from screening.steps import SCORE_SENTENCES, STEP_NAMES, STEP_NEXT
 
@@ -197,7 +197,11 @@ def _result_context(screening: Screening) -> dict:
 @patient_data
 def weekly():
     if not operations.weekly_due(current_user):
-        flash(_("Your weekly questionnaires are up to date. Thank you."), "info")
+        if operations.measures_ever_due(current_user):
+            flash(_("Your weekly questionnaires are up to date. Thank you."), "info")
+        else:
+            flash(_("You have no weekly questionnaires. They start when your therapist-guided "
+                    "programme or video treatment begins."), "info")
         return redirect(url_for("main.patient_home"))
     instruments = [operations.instrument(i) for i in operations.WEEKLY_INSTRUMENTS]
     form = ConfirmForm()
@@ -244,9 +248,18 @@ def _store_weekly(answers: dict, token: str):
 
 @bp.route("/support")
 @roles_required(Role.PATIENT)
+@patient_data
 def support():
-    """Crisis information, shown at once after a risky answer outside the screening."""
-    return render_template("screening/support.html")
+    """Crisis information, shown at once after a risky answer outside the screening.
+
+    It says the patient reported such thoughts only when their latest PHQ-9 did (item 9
+    answered 1 or more); anyone else who opens it gets the crisis help without that claim.
+    """
+    latest = operations.latest_phq9(current_user)
+    if latest is not None:
+        record(Action.READ, "questionnaire_response", latest.id, patient_id=current_user.id)
+    return render_template("screening/support.html",
+                           reported_thoughts=latest is not None and latest.has_risk)
 
 
 # --- the therapist's review ------------------------------------------------------------------
@@ -259,7 +272,8 @@ def review_queue():
     queue = operations.review_queue(current_user)
     record_many(Action.READ, "screening_queue_row", [(s.id, s.patient_id) for s in queue])
     return render_template("screening/review_queue.html", queue=queue, now=utcnow(),
-                           step_names=STEP_NAMES)
+                           step_names=STEP_NAMES,
+                           deadlines={s.id: urgency.review_deadline(s) for s in queue})
 
 
 def _therapist_choices() -> list[SelectChoice]:
@@ -307,6 +321,7 @@ def review(screening_id: int):
         instruments={r.instrument_id: operations.instrument(r.instrument_id)
                      for r in screening.responses},
         current_step=current_step(screening.patient),
+        review_deadline=urgency.review_deadline(screening) if pending else None,
         **_result_context(screening),
     )
 
@@ -342,21 +357,6 @@ EXCERPT_SOURCES = {
 def alerts():
     open_alerts = operations.open_alerts_for(current_user)
     record_many(Action.READ, "risk_alert_row", [(a.id, a.patient_id) for a in open_alerts])
+    responsible = operations.current_therapists(sorted({a.patient_id for a in open_alerts}))
     return render_template("screening/alerts.html", alerts=open_alerts, now=utcnow(),
-                           excerpt_sources=EXCERPT_SOURCES)
-
-
-@bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
-@roles_required(Role.THERAPIST, Role.ADMIN)
-@patient_data
-def alert(alert_id: int):
-    alert = get_record_for_user(
-        RiskAlert, alert_id, resource_type="risk_alert",
-        options=[selectinload(RiskAlert.patient), selectinload(RiskAlert.therapist)])
-    form = AcknowledgeForm()
-    if alert.is_open and form.validate_on_submit():
-        operations.acknowledge(alert, by=current_user, note=form.note.data)
-        flash(_("The alert is acknowledged."), "success")
-        return redirect(url_for(".alerts"))
-    return render_template("screening/alert.html", alert=alert, form=form, now=utcnow(),
-                           excerpt_sources=EXCERPT_SOURCES)
+                           excerpt_sources=EXCERPT_SOURCES, responsible=responsible)

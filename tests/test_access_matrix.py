@@ -24,6 +24,7 @@ PUBLIC = {
     "static",
     "programmes.static",
     "video.static",
+    "safety.static",
     "main.index",
     "main.terms",
     "main.healthz",
@@ -72,6 +73,10 @@ ROLE_PAGES: dict[str, set[str]] = {
     "video.today_panel": THERAPISTS,
     "video.precall_test": PATIENTS | THERAPISTS,
     "video.echo": PATIENTS | THERAPISTS,
+    # A patient's own safety plan (Alice has none here: the page says so, print redirects).
+    "safety.mine": PATIENTS,
+    "safety.add": PATIENTS,
+    "safety.print_mine": PATIENTS,
 }
 
 # Pages about one of Alice's records: the URL arguments, and who may reach them.
@@ -119,6 +124,12 @@ OBJECT_PAGES: dict[str, tuple] = {
     "video.hang_up": (lambda p: {"room_id": p.alice_room}, {"alice", "theo"}),
     "video.leave": (lambda p: {"room_id": p.alice_room}, {"alice", "theo"}),
     "video.admit": (lambda p: {"room_id": p.alice_room}, {"theo"}),
+    # Alice's safety plan: her therapist drafts it; admins read it.
+    "safety.plan": (lambda p: {"patient_id": p.alice.id}, {"theo", "ada"}),
+    "safety.edit": (lambda p: {"patient_id": p.alice.id}, {"theo"}),
+    "safety.history": (lambda p: {"patient_id": p.alice.id}, {"theo", "ada"}),
+    "safety.print_plan": (lambda p: {"patient_id": p.alice.id}, {"theo", "ada"}),
+    "screening.log_contact_view": (lambda p: {"alert_id": p.alice_alert}, {"theo", "ada"}),
 }
 
 # JSON endpoints: the body sent (CSRF token in the X-CSRFToken header), and the answers
@@ -210,7 +221,7 @@ def test_it_answers_404_for_records_that_do_not_exist(app, client, screened, end
 
 
 @pytest.mark.parametrize("endpoint", sorted(PUBLIC - {"static", "programmes.static", "video.static",
-                                                         "accounts.logout",
+                                                         "safety.static", "accounts.logout",
                                                          "accounts.set_language"}))
 def test_it_serves_public_pages_without_signing_in(client, endpoint, app):
     with app.test_request_context():

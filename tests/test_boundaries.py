@@ -24,7 +24,7 @@ from tests.conftest import make_app
 from tests.helpers import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN_BLUEPRINTS = ("screening", "programmes", "video", "reports", "textmodel")
+DOMAIN_BLUEPRINTS = ("screening", "programmes", "video", "safety", "reports", "textmodel")
 
 
 def _signals() -> dict[str, blinker.Signal]:

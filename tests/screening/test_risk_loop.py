@@ -161,6 +161,9 @@ def test_it_requires_a_note_to_acknowledge(app, client, screened):
 def test_it_acknowledges_with_a_note(app, client, screened):
     sign_in(app, client, screened.theo)
     note = "Called Alice; no plan or intent; agreed safety plan."
+    post_form(client, f"/alerts/{screened.alice_alert}/contacts",
+              {"method": "phone", "outcome": "reached", "contact_note": "Spoke for 20 minutes."},
+              token_from=f"/alerts/{screened.alice_alert}")
     response = post_form(client, f"/alerts/{screened.alice_alert}", {"note": note})
     assert response.status_code == 302
     [alert] = alerts(app)

@@ -1,0 +1,80 @@
+"""What safety plans add to the core's pages: the patient's home and crisis links, the
+patient record, the caseload, and screening's risk-alert page (all through app.signals).
+
+Every receiver reads (and audits) what its template shows before any template renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.accounts.models import Role, User
+from app.audit.models import Action
+from app.audit.operations import record
+from app.signals import CaseloadColumn, CaseloadFacts, CrisisLink, Panel, PatientFacts
+from safety import operations
+
+
+def _summary(patient: User) -> dict[str, Any] | None:
+    """The plan's date and version number (audited), or None when there is no plan."""
+    plan = operations.plan_for(patient.id)
+    if plan is None:
+        return None
+    record(Action.READ, "safety_plan", plan.id, patient_id=patient.id)
+    return {"updated_at": plan.updated_at, "number": plan.current_number}
+
+
+def home_panel(patient: User) -> Panel | None:
+    summary = _summary(patient)
+    if summary is None:
+        return None
+    return Panel(order=5, template="safety/_home_panel.html", context=summary)
+
+
+def _clinician_panel(patient: User, order: int) -> Panel:
+    return Panel(order=order, template="safety/_record_panel.html", context={
+        "patient_id": patient.id, "plan": _summary(patient),
+        "may_edit": current_user.is_authenticated and current_user.is_therapist,
+    })
+
+
+def record_panel(patient: User) -> Panel:
+    return _clinician_panel(patient, order=5)
+
+
+def alert_panel(patient: User) -> Panel:
+    return _clinician_panel(patient, order=10)
+
+
+def crisis_links(user: User) -> list[CrisisLink]:
+    if user.role != Role.PATIENT or operations.plan_for(user.id) is None:
+        return []
+    return [CrisisLink(10, _l("Open my safety plan"), "safety.mine")]
+
+
+@dataclass(frozen=True)
+class SafetyFacts(PatientFacts):
+    """Whether the patient has a safety plan, and when it last changed."""
+
+    safety_plan_updated_at: datetime | None = None
+
+    @property
+    def has_safety_plan(self) -> bool:
+        return self.safety_plan_updated_at is not None
+
+
+def facts(sender: Any, *, patient_ids: list[int], **_kwargs: Any) -> CaseloadFacts:
+    found = operations.updated_at_for(patient_ids)
+    return CaseloadFacts(SafetyFacts, {pid: SafetyFacts(found[pid]) for pid in found})
+
+
+def columns(sender: Any, **_kwargs: Any) -> list[CaseloadColumn]:
+    # In the "needs" column, just after screening's risk alerts (order 110).
+    return [CaseloadColumn("needs", 115, "safety/_caseload_cells.html", "safety_plan",
+                           strings={"safety_none": _l("No safety plan"),
+                                    "safety_plan": _l("Safety plan")})]
