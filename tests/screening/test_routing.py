@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from screening.instruments import load_instrument
@@ -93,8 +93,14 @@ ROUTING_TABLE = [
      {"severe_impairment", "mild_to_moderate_self_help"}),
     ("self-help keeps step 4", facts(phq9=12, suicidal_plan="yes", **SELF_HELP), 4,
      {"suicidal_plan", "mild_to_moderate_self_help"}),
-    # Item 9 alone does not change the step: it triggers a clinician risk review elsewhere.
-    ("phq9 item 9 alone", facts(phq9=1, phq9_item9=1), 1, {"subthreshold"}),
+    # Item 9 raises a clinician risk review elsewhere; here it keeps a therapist involved:
+    # never unguided self-help (hazard H-008).
+    ("phq9 item 9 alone", facts(phq9=1, phq9_item9=1), 2,
+     {"self_harm_thoughts", "subthreshold"}),
+    ("self-help with item 9", facts(phq9=12, phq9_item9=1, **SELF_HELP), 2,
+     {"self_harm_thoughts", "mild_to_moderate_self_help"}),
+    ("item 9 keeps step 3", facts(phq9=16, phq9_item9=2), 3,
+     {"self_harm_thoughts", "moderately_severe_depression"}),
 ]
 
 
@@ -154,9 +160,17 @@ def test_it_always_matches_at_least_one_shipped_rule(given_facts):
 
 @given(any_facts())
 def test_it_lets_self_help_lower_step_2_and_nothing_else(given_facts):
+    assume(given_facts["phq9_item9"] == 0)  # with thoughts of self-harm, see the test below
     guided = recommend({**given_facts, "preferred_format": "written_guidance"}).step
     self_help = recommend({**given_facts, "preferred_format": "self_help"}).step
     assert self_help == (1 if guided == 2 else guided)
+
+
+@pytest.mark.hazard("H-008")
+@given(any_facts())
+def test_it_never_routes_thoughts_of_self_harm_to_unguided_self_help(given_facts):
+    assume(given_facts["phq9_item9"] >= 1)
+    assert recommend(given_facts).step >= 2
 
 
 @given(any_facts())
