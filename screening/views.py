@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from app.accounts.contact import crisis_page
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role, User
 from app.audit.models import Action
@@ -24,7 +25,7 @@ from app.caseload.loaders import get_record_for_user
 from app.caseload.operations import current_assignment, current_step
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
-from screening import operations
+from screening import notifications, operations
 from screening.answers import TamperedAnswer, parse_page
 from screening.forms import AcknowledgeForm, ReviewForm, step_choices
 from screening.models import QuestionnaireResponse, RiskAlert, Screening, ScreeningStatus
@@ -242,6 +243,7 @@ def _store_weekly(answers: dict, token: str):
 
 @bp.route("/support")
 @roles_required(Role.PATIENT)
+@crisis_page
 def support():
     """Crisis information, shown at once after a risky answer outside the screening."""
     return render_template("screening/support.html")
@@ -358,4 +360,5 @@ def alert(alert_id: int):
         flash(_("The alert is acknowledged."), "success")
         return redirect(url_for(".alerts"))
     return render_template("screening/alert.html", alert=alert, form=form, now=utcnow(),
-                           excerpt_sources=EXCERPT_SOURCES)
+                           excerpt_sources=EXCERPT_SOURCES,
+                           notifications=notifications.for_alert(alert))

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from app.accounts import passwords
+from app.accounts.contact_forms import ContactFields
 
 LANGUAGE_CHOICES = [("da", "Dansk"), ("en", "English")]
 LANGUAGE_SELECT = [SelectChoice("da", "Dansk"), SelectChoice("en", "English")]
@@ -50,7 +51,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(ContactFields):
     name = StringField(
         _l("Full name"),
         validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)],

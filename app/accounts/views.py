@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import forms, mfa, operations, sessions
+from app.accounts import forms, mfa, operations, phones, sessions
 from app.accounts.models import Role, User
 from app.accounts.terms import load_terms
 from app.db import db, utcnow
@@ -240,6 +240,7 @@ def register():
                 language=form.language.data,
                 date_of_birth=form.date_of_birth.data,
                 terms=terms,
+                contact=form.details(),
             )
         except operations.EmailTaken:
             form.email.errors.append(
@@ -249,7 +250,8 @@ def register():
             flash(_("Welcome to Stepcare, %(name)s.", name=user.name), "success")
             # Straight on to the screening questionnaires.
             return _complete_login(user, url_for("screening.index"))
-    return render_template("accounts/register.html", form=form, terms=terms)
+    return render_template("accounts/register.html", form=form, terms=terms,
+                           phone_example=phones.example(current_app.config["PHONE_REGION"]))
 
 
 def _current_language() -> str:

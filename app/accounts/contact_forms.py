@@ -1,0 +1,85 @@
+"""The fields that let a clinician reach a patient: phone, GP and an emergency contact."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TelField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from app.accounts import phones
+
+
+def phone_region() -> str:
+    return current_app.config["PHONE_REGION"]
+
+
+class PhoneField(TelField):
+    """A phone number: what was typed stays in the field; ``e164`` is what we keep."""
+
+    e164: str | None = None
+
+    def pre_validate(self, form) -> None:
+        self.e164 = None
+        if not (self.data or "").strip():
+            return
+        try:
+            self.e164 = phones.normalise(self.data, phone_region())
+        except phones.InvalidPhone:
+            raise ValidationError(_(
+                "This does not look like a phone number we can call. Write it with the "
+                "country code, like %(example)s.", example=phones.example(phone_region())
+            )) from None
+
+
+def _optional_text(label, length: int) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=length)],
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+class ContactFields(FlaskForm):
+    """Registration and the account page share these fields and their rules."""
+
+    phone = PhoneField(
+        _l("Mobile number"),
+        validators=[InputRequired(message=_l("Enter your mobile number, so that we can call "
+                                             "you if we are worried about you."))],
+        description=_l("If we are worried about you, we call this number."),
+    )
+    gp_practice = _optional_text(_l("Your GP practice (optional)"), 160)
+    emergency_name = _optional_text(_l("Emergency contact: name (optional)"), 120)
+    emergency_relation = _optional_text(_l("How you know them (optional)"), 60)
+    emergency_phone = PhoneField(_l("Emergency contact: phone (optional)"),
+                                 validators=[Optional()])
+
+    def validate_emergency_phone(self, field) -> None:
+        if (self.emergency_name.data or self.emergency_relation.data) and not field.data:
+            raise ValidationError(_l("Add your emergency contact's phone number, or leave "
+                                     "their name empty."))
+
+    def validate_emergency_name(self, field) -> None:
+        if (self.emergency_phone.data or "").strip() and not field.data:
+            raise ValidationError(_l("Add the name of the person who has this number."))
+
+    def details(self) -> dict[str, str | None]:
+        """The validated values, as the user model stores them."""
+        return {
+            "phone": self.phone.e164,
+            "gp_practice": self.gp_practice.data or None,
+            "emergency_name": self.emergency_name.data or None,
+            "emergency_relation": self.emergency_relation.data or None,
+            "emergency_phone": self.emergency_phone.e164,
+        }
+
+    def fill_from(self, user) -> None:
+        self.phone.data = phones.display(user.phone)
+        self.gp_practice.data = user.gp_practice or ""
+        self.emergency_name.data = user.emergency_name or ""
+        self.emergency_relation.data = user.emergency_relation or ""
+        self.emergency_phone.data = phones.display(user.emergency_phone)
+
+
+class ContactForm(ContactFields):
+    pass
