@@ -54,10 +54,15 @@ class ContactFields(FlaskForm):
     emergency_phone = PhoneField(_l("Emergency contact: phone (optional)"),
                                  validators=[Optional()])
 
-    def validate_emergency_phone(self, field) -> None:
-        if (self.emergency_name.data or self.emergency_relation.data) and not field.data:
-            raise ValidationError(_l("Add your emergency contact's phone number, or leave "
-                                     "their name empty."))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Here, not as a field validator: Optional() ends an empty field's validation.
+        named = self.emergency_name.data or self.emergency_relation.data
+        if named and not (self.emergency_phone.data or "").strip():
+            self.emergency_phone.errors = [*self.emergency_phone.errors, _(
+                "Add your emergency contact's phone number, or leave their name empty.")]
+            ok = False
+        return ok
 
     def validate_emergency_name(self, field) -> None:
         if (self.emergency_phone.data or "").strip() and not field.data:
