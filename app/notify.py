@@ -17,8 +17,10 @@ import hmac
 import json
 import logging
 import urllib.request
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -37,6 +39,18 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Stepcare-Signature"
 WEBHOOK_TIMEOUT_SECONDS = 5
 MAX_ATTEMPTS = 10  # then it stays failed and visible; an admin must fix the channel
+
+# While set, notifications are recorded but not sent (the demo must not email anyone).
+_holding: ContextVar[bool] = ContextVar("stepcare_notify_holding", default=False)
+
+
+@contextmanager
+def holding() -> Iterator[None]:
+    token = _holding.set(True)
+    try:
+        yield
+    finally:
+        _holding.reset(token)
 
 
 class ClinicianNotification(db.Model):
@@ -182,8 +196,9 @@ def notify_clinicians(
     except Exception:  # noqa: BLE001 - never fail the request that raised the alert
         log.exception("could not queue notifications for %s %s", alert_kind, alert_id)
         return []
-    for row in rows:
-        deliver(row)
+    if not _holding.get():
+        for row in rows:
+            deliver(row)
     return rows
 
 
@@ -216,6 +231,20 @@ def retry_failed() -> tuple[int, int]:
     for row in rows:
         record(Action.UPDATE, "clinician_notification", row.id, patient_id=row.patient_id)
     return sent, len(rows) - sent
+
+
+def settle_held_for_demo() -> None:
+    """The demo's held notifications: sent a moment after queueing, but the last one."""
+    held = db.session.execute(
+        db.select(ClinicianNotification).where(ClinicianNotification.attempts == 0)
+        .order_by(ClinicianNotification.id)).scalars().all()
+    for row in held:
+        row.attempts = 1
+        row.status, row.sent_at = "sent", row.created_at + timedelta(seconds=4)
+    if held:
+        held[-1].status, held[-1].sent_at = "failed", None
+        held[-1].last_error = "ConnectionRefusedError: [Errno 111] Connection refused"
+    db.session.flush()
 
 
 def for_alert(alert_kind: str, alert_id: int) -> list[ClinicianNotification]:

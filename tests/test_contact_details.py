@@ -72,7 +72,7 @@ def test_it_stores_the_registering_patients_phone_gp_and_emergency_contact(app, 
 def test_it_requires_a_mobile_number_to_register(app, client):
     page = soup(register(client, phone=""))
     assert "Enter your mobile number" in page.select_one("#phone-error").get_text()
-    assert "nora@example.com" == page.select_one("#email")["value"]
+    assert page.select_one("#email")["value"] == "nora@example.com"
 
 
 def test_it_explains_the_expected_format_and_keeps_a_malformed_number(app, client):

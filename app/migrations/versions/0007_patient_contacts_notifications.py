@@ -61,9 +61,8 @@ def downgrade():
     with op.batch_alter_table('risk_alert', schema=None) as batch_op:
         batch_op.drop_column('second_escalated_at')
 
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('emergency_phone')
-        batch_op.drop_column('emergency_relation')
-        batch_op.drop_column('emergency_name')
-        batch_op.drop_column('gp_practice')
-        batch_op.drop_column('phone')
+    # Plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy of user_account would
+    # drop the table that every other table's foreign keys point at.
+    for column in ('emergency_phone', 'emergency_relation', 'emergency_name', 'gp_practice',
+                   'phone'):
+        op.execute(f'ALTER TABLE user_account DROP COLUMN {column}')
