@@ -108,3 +108,35 @@ def test_it_still_reads_a_risky_text_sent_from_an_old_page_without_a_therapist(
     with app.app_context():
         alert = db.session.execute(db.select(RiskAlert)).scalar_one()
         assert alert.therapist_id is None  # the duty clinicians' alert
+
+
+def _homework_autosave(app, client, personas, text: str):
+    from programmes import operations as programmes
+    from tests.conftest import enrol
+    from tests.helpers import csrf_token
+
+    with app.app_context():
+        enrolment = enrol(personas.alice.id, "depression", personas.theo.id)
+        welcome = enrolment.programme.current_modules[0]
+        block_id = next(b for b in programmes.as_content_module(welcome, "en").blocks
+                        if b.type == "homework").id
+    sign_in(app, client, personas.alice)
+    url = "/programmes/depression/welcome"
+    page = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    response = client.post(f"{url}/answers/{block_id}",
+                           data={"csrf_token": csrf_token(client, url),
+                                 f"b-{block_id}-text": text},
+                           headers={"Accept": "application/json"})
+    return page, response
+
+
+def test_it_tells_the_autosaving_page_to_show_crisis_help(app, client, personas):
+    page, response = _homework_autosave(app, client, personas, f"Walked a bit. {RISKY}")
+    assert response.status_code == 200 and response.json["crisis"] is True
+    help_ = page.select_one("[data-crisis-now]")
+    assert help_.has_attr("hidden") and help_.select_one("#crisis-now") is not None
+
+
+def test_it_shows_no_crisis_help_for_an_ordinary_autosave(app, client, personas):
+    _page, response = _homework_autosave(app, client, personas, "Walked a bit by the lake.")
+    assert response.json["crisis"] is False
