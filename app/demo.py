@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from flask_migrate import downgrade, upgrade
 
 from app import notify
-from app.accounts import operations
+from app.accounts import operations, phones
 from app.accounts.models import Consent, Role, User
 from app.accounts.terms import load_terms
 from app.caseload.operations import assign
@@ -44,8 +44,28 @@ PATIENT_NAMES = [
 
 def reset_database() -> None:
     db.session.remove()
-    downgrade(revision="base")
+    if db.engine.dialect.name == "sqlite":
+        _drop_sqlite_tables()
+    else:
+        downgrade(revision="base")
     upgrade()
+
+
+def _drop_sqlite_tables() -> None:
+    """Downgrading a filled SQLite database trips its foreign keys (a batch migration
+    copies and drops tables that others point at), so the demo drops every table with
+    foreign keys off; the migrations then build the schema afresh."""
+    raw = db.engine.raw_connection()  # autocommit (app.db): the PRAGMA needs no transaction
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        tables = [row[0] for row in cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
 
 
 def _clinician(name: str, email: str, role: Role) -> User:
@@ -93,17 +113,26 @@ CONTACT_NAMES = ["Hanne", "Peter", "Louise", "Rasmus", "Camilla", "Thomas", "Sar
 NO_PHONE_INDEX = 28
 
 
+def _mobile(rng: random.Random) -> str:
+    while True:  # not every 8-digit number is in use in the Danish numbering plan
+        number = f"+45{rng.choice((2, 3, 4, 5))}{rng.randrange(1000000, 9999999)}"
+        try:
+            return phones.normalise(number, "DK")
+        except phones.InvalidPhone:
+            continue
+
+
 def _contact(user: User, index: int, language: str, rng: random.Random) -> None:
     """Made-up numbers in the ranges of Danish mobiles; some have an emergency contact."""
     if index == NO_PHONE_INDEX:
         return
-    details = {"phone": f"+45{rng.choice((2, 3, 4, 5))}{rng.randrange(1000000, 9999999)}",
+    details = {"phone": _mobile(rng),
                "gp_practice": GP_PRACTICES[index % len(GP_PRACTICES)] if index % 4 else None}
     if index % 3 == 0:
         surname = user.name.split()[-1]
         details.update(emergency_name=f"{rng.choice(CONTACT_NAMES)} {surname}",
                        emergency_relation=rng.choice(RELATIONS[language]),
-                       emergency_phone=f"+452{rng.randrange(1000000, 9999999)}")
+                       emergency_phone=_mobile(rng))
     operations.set_contact_details(user, details)
 
 

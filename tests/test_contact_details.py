@@ -206,3 +206,22 @@ def test_it_flags_a_record_without_a_phone(app, client, personas, phoneless):
     contact = soup(client.get(f"/patients/{personas.bob.id}")).select_one("#patient-contact")
     assert contact.select("a.tel") == []
     assert "No phone number given" in contact.get_text()
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+def test_it_gives_the_demo_patients_contact_details_and_runs_twice(app, runner):
+    from app.notify import ClinicianNotification
+
+    for _run in range(2):
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        patients = db.session.execute(
+            db.select(User).where(User.role == "patient")).scalars().all()
+        assert len([p for p in patients if p.phone]) == len(patients) - 1  # one is asked
+        assert all(phones.normalise(p.phone, "DK") == p.phone for p in patients if p.phone)
+        assert any(p.emergency_name for p in patients) and any(p.gp_practice for p in patients)
+        statuses = db.session.execute(db.select(ClinicianNotification.status)).scalars().all()
+        assert "sent" in statuses and "failed" in statuses
