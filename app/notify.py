@@ -233,6 +233,13 @@ def retry_failed() -> tuple[int, int]:
     return sent, len(rows) - sent
 
 
+def undelivered_count() -> int:
+    """Notifications that have not gone out: an administrator must see that at once."""
+    return db.session.execute(
+        db.select(db.func.count()).select_from(ClinicianNotification)
+        .where(ClinicianNotification.status != "sent")).scalar_one()
+
+
 def settle_held_for_demo() -> None:
     """The demo's held notifications: sent a moment after queueing, but the last one."""
     held = db.session.execute(

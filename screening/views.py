@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from app import notify
 from app.accounts.contact import crisis_page
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role, User
@@ -343,8 +344,9 @@ EXCERPT_SOURCES = {
 def alerts():
     open_alerts = operations.open_alerts_for(current_user)
     record_many(Action.READ, "risk_alert_row", [(a.id, a.patient_id) for a in open_alerts])
+    undelivered = notify.undelivered_count() if current_user.is_admin else 0
     return render_template("screening/alerts.html", alerts=open_alerts, now=utcnow(),
-                           excerpt_sources=EXCERPT_SOURCES)
+                           excerpt_sources=EXCERPT_SOURCES, undelivered=undelivered)
 
 
 @bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 
 from app import notify
 from app.accounts.models import User
@@ -171,7 +172,11 @@ def test_it_keeps_the_patients_message_when_email_fails(app, client, personas, r
     assert email.status == "failed" and email.recipient == "theo@example.com"
     sign_in(app, client, personas.theo)
     page = client.get(f"/alerts/{email.alert_id}").get_data(as_text=True)
-    assert "not delivered yet (1 attempts)" in page
+    assert "not delivered yet (1 attempt)" in page
+    sign_in(app, client, personas.ada)
+    page = BeautifulSoup(client.get("/alerts").get_data(as_text=True), "html.parser")
+    assert "1 alert email or webhook call could not be delivered" in page.select_one(
+        "#undelivered").get_text()
 
 
 # --- escalation --------------------------------------------------------------------------
