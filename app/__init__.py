@@ -79,7 +79,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _init_core(app: Flask) -> None:
-    from app import cli, demo, messaging, reminders, views
+    from app import cli, demo, messaging, notify, reminders, views
     from app.accounts import contact
     from app.accounts import views as accounts_views
     from app.audit import views as audit_views
@@ -94,6 +94,7 @@ def _init_core(app: Flask) -> None:
     demo.init_app(app)
     reminders.init_app(app)
     contact.init_app(app)
+    notify.init_app(app)
 
 
 def _init_packages(app: Flask, modules: list[ModuleType]) -> None:

@@ -1,9 +1,11 @@
 """Telling clinicians at once that something needs them: email and a signed webhook.
 
-A domain that raises an alert calls :func:`notify_clinicians` in the same request. Each
-message to each recipient is a :class:`ClinicianNotification` row, so a failure is visible
-and ``retry_failed`` (run by ``flask escalate-alerts``) tries it again. Nothing here ever
-raises into the caller: the patient's request comes first.
+A domain that raises an alert calls :func:`notify_clinicians`. Each message to each
+recipient is a :class:`ClinicianNotification` row, written with the alert; in a request the
+messages go out as soon as it has committed (before the response reaches the browser),
+elsewhere at once. A failure stays visible as a row, and ``retry_failed`` (run by
+``flask escalate-alerts``) tries it again. Nothing here ever raises into the caller: the
+patient's request comes first.
 
 Neither channel carries health data or the patient's name: an email or a webhook can be
 read on a lock screen or in a chat channel. They say that a patient needs a prompt review,
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app, g, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Stepcare-Signature"
 WEBHOOK_TIMEOUT_SECONDS = 5
 MAX_ATTEMPTS = 10  # then it stays failed and visible; an admin must fix the channel
+
+PENDING = "stepcare_pending_notifications"  # on flask.g: this request's, sent after commit
 
 # While set, notifications are recorded but not sent (the demo must not email anyone).
 _holding: ContextVar[bool] = ContextVar("stepcare_notify_holding", default=False)
@@ -196,10 +200,36 @@ def notify_clinicians(
     except Exception:  # noqa: BLE001 - never fail the request that raised the alert
         log.exception("could not queue notifications for %s %s", alert_kind, alert_id)
         return []
-    if not _holding.get():
+    if _holding.get():
+        return rows
+    if has_request_context():
+        # Sent once the request has committed: never about an alert that was rolled back,
+        # and no database lock is held while a mail server or webhook answers.
+        g.setdefault(PENDING, []).extend(row.id for row in rows)
+    else:
         for row in rows:
             deliver(row)
     return rows
+
+
+def _deliver_pending(_exc: BaseException | None) -> None:
+    ids = g.pop(PENDING, None)
+    if not ids:
+        return
+    try:
+        for row in db.session.execute(
+                db.select(ClinicianNotification).where(ClinicianNotification.id.in_(ids),
+                                                       ClinicianNotification.status != "sent")
+                .order_by(ClinicianNotification.id)).scalars().all():
+            deliver(row)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the rows stay pending for escalate-alerts
+        log.exception("could not send the notifications of this request")
+        db.session.rollback()
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_request(_deliver_pending)
 
 
 def _queue(alert_kind, alert_id, patient_id, event, recipients, path, extra_emails):
