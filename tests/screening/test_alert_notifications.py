@@ -228,3 +228,13 @@ def test_it_escalates_nothing_that_was_acknowledged(app, client, personas, runne
         clock.shift(timedelta(days=3))
         runner.invoke(args=["escalate-alerts"])
     assert [m["To"] for m in inbox] == ["theo@example.com"]
+
+
+def test_it_sends_nothing_for_an_alert_whose_request_was_rolled_back(app, personas, inbox):
+    with app.test_request_context("/"):
+        theo = db.session.get(User, personas.theo.id)
+        notify.notify_clinicians(alert_kind="risk_alert", alert_id=1, event="raised",
+                                 patient_id=personas.alice.id, recipients=[theo],
+                                 path="/alerts/1")
+        db.session.rollback()  # as a request that fails does
+    assert inbox == [] and rows(app) == []
