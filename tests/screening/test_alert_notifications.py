@@ -15,7 +15,7 @@ from app.accounts.models import User
 from app.db import db
 from app.notify import ClinicianNotification
 from screening.models import RiskAlert
-from tests.conftest import HEALTH_WORDS, complete_screening, free_port, phq9_page
+from tests.conftest import HEALTH_WORDS, complete_screening, free_port, gad7_page, phq9_page
 from tests.helpers import post_form, sign_in
 from tests.webhook import SECRET, webhook  # noqa: F401 - a fixture
 
@@ -84,6 +84,18 @@ def test_it_tells_the_therapist_of_a_risky_screening_answer(app, client, persona
     assert post_form(client, "/screening/questions/phq9", answers).status_code == 302
     [alert] = risk_alerts(app)
     assert_told_theo_once(inbox, webhook, alert)
+
+
+@pytest.mark.hazard("H-001")
+def test_it_tells_the_therapist_of_a_risky_weekly_item_9(app, personas, inbox):
+    from screening import operations
+
+    with app.app_context():
+        alice = db.session.get(User, personas.alice.id)
+        operations.record_weekly(alice, {"phq9": phq9_page((1,) * 9), "gad7": gad7_page()},
+                                 "weekly-test")
+        db.session.commit()
+    assert [m["To"] for m in inbox] == ["theo@example.com"]
 
 
 @pytest.mark.hazard("H-002")
