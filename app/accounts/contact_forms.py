@@ -39,23 +39,27 @@ def _optional_text(label, length: int) -> StringField:
                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
 
 
-class ContactFields(FlaskForm):
-    """Registration and the account page share these fields and their rules."""
-
-    phone = PhoneField(
-        _l("Mobile number"),
-        validators=[InputRequired(message=_l("Enter your mobile number, so that we can call "
-                                             "you if we are worried about you."))],
-        description=_l("If we are worried about you, we call this number."),
+def contact_fields() -> tuple[PhoneField, StringField, StringField, StringField, PhoneField]:
+    """New fields each time, so that a form lists them (and their errors) where it puts them."""
+    return (
+        PhoneField(
+            _l("Mobile number"),
+            validators=[InputRequired(message=_l("Enter your mobile number, so that we can "
+                                                 "call you if we are worried about you."))],
+            description=_l("If we are worried about you, we call this number."),
+        ),
+        _optional_text(_l("Your GP practice (optional)"), 160),
+        _optional_text(_l("Emergency contact: name (optional)"), 120),
+        _optional_text(_l("How you know them (optional)"), 60),
+        PhoneField(_l("Emergency contact: phone (optional)"), validators=[Optional()]),
     )
-    gp_practice = _optional_text(_l("Your GP practice (optional)"), 160)
-    emergency_name = _optional_text(_l("Emergency contact: name (optional)"), 120)
-    emergency_relation = _optional_text(_l("How you know them (optional)"), 60)
-    emergency_phone = PhoneField(_l("Emergency contact: phone (optional)"),
-                                 validators=[Optional()])
+
+
+class ContactFields:
+    """The rules of the contact fields, for a form that declares them with contact_fields()."""
 
     def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
+        ok = super().validate(extra_validators)  # type: ignore[misc]
         # Here, not as a field validator: Optional() ends an empty field's validation.
         named = self.emergency_name.data or self.emergency_relation.data
         if named and not (self.emergency_phone.data or "").strip():
@@ -86,5 +90,5 @@ class ContactFields(FlaskForm):
         self.emergency_phone.data = phones.display(user.emergency_phone)
 
 
-class ContactForm(ContactFields):
-    pass
+class ContactForm(ContactFields, FlaskForm):
+    phone, gp_practice, emergency_name, emergency_relation, emergency_phone = contact_fields()
