@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
 from flask_babel import force_locale
@@ -32,6 +33,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import Role, User
+from app.config import ConfigError
 from app.audit.models import Action
 from app.audit.operations import record
 from app.db import UTCDateTime, db, utcnow
@@ -228,7 +230,19 @@ def _deliver_pending(_exc: BaseException | None) -> None:
         db.session.rollback()
 
 
+def check_settings(config: Any) -> None:
+    """A webhook that cannot be sent, or that anyone could forge, stops the app starting."""
+    url = config.get("ALERT_WEBHOOK_URL") or ""
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError(f"STEPCARE_ALERT_WEBHOOK_URL must start with https://, got {url!r}.")
+    if url and not config.get("ALERT_WEBHOOK_SECRET") and config.get("ENV") == "production":
+        raise ConfigError("STEPCARE_ALERT_WEBHOOK_URL is set without "
+                          "STEPCARE_ALERT_WEBHOOK_SECRET (or _FILE): the receiver could not "
+                          "tell our calls from forged ones.")
+
+
 def init_app(app: Flask) -> None:
+    check_settings(app.config)
     app.teardown_request(_deliver_pending)
 
 
