@@ -33,9 +33,9 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import Role, User
-from app.config import ConfigError
 from app.audit.models import Action
 from app.audit.operations import record
+from app.config import ConfigError
 from app.db import UTCDateTime, db, utcnow
 
 log = logging.getLogger(__name__)

@@ -250,3 +250,15 @@ def test_it_sends_nothing_for_an_alert_whose_request_was_rolled_back(app, person
                                  path="/alerts/1")
         db.session.rollback()  # as a request that fails does
     assert inbox == [] and rows(app) == []
+
+
+@pytest.mark.hazard("H-004")
+@pytest.mark.parametrize("settings", [
+    {"ALERT_WEBHOOK_URL": "ftp://pager.example.dk/hook"},
+    {"ALERT_WEBHOOK_URL": "https://pager.example.dk/hook", "ENV": "production"},
+])
+def test_it_refuses_to_start_with_a_webhook_it_cannot_send_or_sign(settings):
+    from app.config import ConfigError
+
+    with pytest.raises(ConfigError):
+        notify.check_settings(settings)
