@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Stepcare-Signature"
 WEBHOOK_TIMEOUT_SECONDS = 5
-MAX_ATTEMPTS = 10  # then it stays failed and visible; an admin must fix the channel
+# A day of retries by escalate-alerts every 15 minutes; then it stays failed and visible.
+MAX_ATTEMPTS = 96
+UNDELIVERED_SHOWN_DAYS = 7  # how long the alerts page warns of an undelivered notification
 
 PENDING = "stepcare_pending_notifications"  # on flask.g: this request's, sent after commit
 
@@ -279,9 +281,11 @@ def retry_failed() -> tuple[int, int]:
 
 def undelivered_count() -> int:
     """Notifications that have not gone out: an administrator must see that at once."""
+    since = utcnow() - timedelta(days=UNDELIVERED_SHOWN_DAYS)
     return db.session.execute(
         db.select(db.func.count()).select_from(ClinicianNotification)
-        .where(ClinicianNotification.status != "sent")).scalar_one()
+        .where(ClinicianNotification.status != "sent",
+               ClinicianNotification.created_at >= since)).scalar_one()
 
 
 def settle_held_for_demo() -> None:
