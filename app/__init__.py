@@ -96,7 +96,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _init_core(app: Flask) -> None:
-    from app import cli, demo, messaging, reminders, views
+    from app import cli, demo, messaging, notify, reminders, views
+    from app.accounts import contact
     from app.accounts import views as accounts_views
     from app.audit import views as audit_views
     from app.caseload import alerts
@@ -109,6 +110,8 @@ def _init_core(app: Flask) -> None:
     alerts.init_app(app)
     demo.init_app(app)
     reminders.init_app(app)
+    contact.init_app(app)
+    notify.init_app(app)
 
 
 def _init_packages(app: Flask, modules: list[ModuleType]) -> None:

@@ -60,10 +60,17 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "Stepcare <no-reply@stepcare.invalid>",
     "MESSAGE_RESPONSE_WORKING_DAYS": 2,
     "INACTIVE_ALERT_DAYS": 14,
+    # Phone numbers without a country code are read as numbers of this region.
+    "PHONE_REGION": "DK",
+    # Alerts go to clinicians by email and, if set, to this signed webhook (a pager, chat).
+    "ALERT_WEBHOOK_URL": "",
+    "ALERT_WEBHOOK_SECRET": "",
+    # Also told when an alert is overdue, besides the administrators ("" = nobody else).
+    "ALERT_ESCALATION_EMAIL": "",
 }
 
 # Keys that may hold secrets, so they can also come from *_FILE.
-SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD")
+SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD", "ALERT_WEBHOOK_SECRET")
 
 # The packages' own settings, added by ``register`` when each package is imported.
 _registered: dict[str, Any] = {}

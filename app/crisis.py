@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import has_request_context, session
 from flask_babel import lazy_gettext as _l
 
 
@@ -31,3 +32,22 @@ def lines_for(region: str) -> tuple[CrisisLine, ...]:
     # The configuration refuses an unknown region at start-up, so there is no fallback here:
     # a silent fallback would show one country's numbers to another's patients.
     return REGIONS[region]
+
+
+# --- crisis help at the moment of disclosure ---------------------------------------------------
+# A save answers with a redirect, so the help is shown on the page that follows it.
+
+OFFER_KEY = "crisis_now"
+
+
+def offer_now() -> None:
+    """Show the crisis box on the next page this browser renders."""
+    if has_request_context():
+        session[OFFER_KEY] = True
+
+
+def take_offer() -> bool:
+    """Whether to show the crisis box on this page (once)."""
+    if not has_request_context() or OFFER_KEY not in session:
+        return False
+    return bool(session.pop(OFFER_KEY))

@@ -15,7 +15,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import downgrade, upgrade
 
-from app.accounts import operations
+from app import notify
+from app.accounts import operations, phones
 from app.accounts.models import Consent, Role, User
 from app.accounts.terms import load_terms
 from app.caseload.operations import assign
@@ -43,8 +44,28 @@ PATIENT_NAMES = [
 
 def reset_database() -> None:
     db.session.remove()
-    downgrade(revision="base")
+    if db.engine.dialect.name == "sqlite":
+        _drop_sqlite_tables()
+    else:
+        downgrade(revision="base")
     upgrade()
+
+
+def _drop_sqlite_tables() -> None:
+    """Downgrading a filled SQLite database trips its foreign keys (a batch migration
+    copies and drops tables that others point at), so the demo drops every table with
+    foreign keys off; the migrations then build the schema afresh."""
+    raw = db.engine.raw_connection()  # autocommit (app.db): the PRAGMA needs no transaction
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        tables = [row[0] for row in cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
 
 
 def _clinician(name: str, email: str, role: Role) -> User:
@@ -79,7 +100,40 @@ def _patient(name: str, index: int, rng: random.Random) -> User:
         )
     )
     user.created_at = utcnow() - timedelta(days=rng.randrange(1, 120))
+    _contact(user, index, language, rng)
     return user
+
+
+GP_PRACTICES = ["Lægehuset Nørrebro", "Lægerne i Valby", "Lægehuset Amagerbrogade",
+                "Lægerne ved Søerne", "Lægepraksis Frederiksberg Allé", "Lægehuset i Vanløse"]
+RELATIONS = {"da": ["mor", "søster", "kæreste", "ven", "far"],
+             "en": ["mother", "sister", "partner", "friend", "father"]}
+CONTACT_NAMES = ["Hanne", "Peter", "Louise", "Rasmus", "Camilla", "Thomas", "Sara"]
+#: This patient registered before phones were asked for: they are asked at sign-in.
+NO_PHONE_INDEX = 28
+
+
+def _mobile(rng: random.Random) -> str:
+    while True:  # not every 8-digit number is in use in the Danish numbering plan
+        number = f"+45{rng.choice((2, 3, 4, 5))}{rng.randrange(1000000, 9999999)}"
+        try:
+            return phones.normalise(number, "DK")
+        except phones.InvalidPhone:
+            continue
+
+
+def _contact(user: User, index: int, language: str, rng: random.Random) -> None:
+    """Made-up numbers in the ranges of Danish mobiles; some have an emergency contact."""
+    if index == NO_PHONE_INDEX:
+        return
+    details = {"phone": _mobile(rng),
+               "gp_practice": GP_PRACTICES[index % len(GP_PRACTICES)] if index % 4 else None}
+    if index % 3 == 0:
+        surname = user.name.split()[-1]
+        details.update(emergency_name=f"{rng.choice(CONTACT_NAMES)} {surname}",
+                       emergency_relation=rng.choice(RELATIONS[language]),
+                       emergency_phone=_mobile(rng))
+    operations.set_contact_details(user, details)
 
 
 def populate(seed: int = 2026) -> DemoClinic:
@@ -103,6 +157,7 @@ def populate(seed: int = 2026) -> DemoClinic:
         ("patient", patients[0].email, ""),
         ("patient (English)", patients[3].email, ""),
         ("patient (waiting)", patients[-1].email, ""),
+        ("patient (no phone yet)", patients[NO_PHONE_INDEX].email, "asked for it at sign-in"),
     ]
     for hook in hooks:
         if hook.populate is not None:
@@ -118,7 +173,9 @@ def demo_command(yes: bool) -> None:
     if not yes and current_app.config["ENV"] == "production":
         raise click.ClickException("Refusing to wipe a production database.")
     reset_database()
-    clinic = populate()
+    with notify.holding():  # the demo's alerts are recorded, nobody is emailed
+        clinic = populate()
+    notify.settle_held_for_demo()
     db.session.commit()
     click.echo("Demo clinic ready. Every account's password is: " + DEMO_PASSWORD)
     click.echo(

@@ -60,12 +60,26 @@ class PatientText:
     source: str  # "exercise" | "diary" | "message"
 
 
+@dataclass(frozen=True)
+class RiskFinding:
+    """A receiver's verdict on a ``PatientText``: ``flagged`` if it holds risk language."""
+
+    flagged: bool
+
+
 patient_text_written = _signals.signal(
     "patient-text-written",
-    doc="""Sent by messaging and programmes with the patient as sender
-and ``written=PatientText``. Screening scans it for risk language. Receivers must never
-raise: the patient's save comes first.""",
+    doc="""Sent by messaging and programmes (through ``patient_wrote``) with the
+patient as sender and ``written=PatientText``. Screening scans it for risk language,
+raises the alert and returns a ``RiskFinding``; the sender shows the patient crisis help
+at once if any receiver flagged it. Receivers must never raise: the save comes first.""",
 )
+
+
+def patient_wrote(written: PatientText) -> bool:
+    """Send ``patient_text_written``; True if a receiver found risk language in it."""
+    return any(isinstance(found, RiskFinding) and found.flagged
+               for found in answers(patient_text_written, written.patient, written=written))
 
 
 # --- pages: receivers return what they add ------------------------------------------------------
@@ -373,6 +387,7 @@ __all__ = [
     "Panel",
     "PatientFacts",
     "PatientText",
+    "RiskFinding",
     "Reminder",
     "StepChange",
     "alert_sweep",
@@ -388,6 +403,7 @@ __all__ = [
     "intake_profile",
     "nav_entries",
     "patient_text_written",
+    "patient_wrote",
     "record_panels",
     "risk_alert_panels",
     "send",

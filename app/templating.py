@@ -11,6 +11,7 @@ from flask_babel import format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 
 from app import crisis, navigation, signals
+from app.accounts import phones
 from app.accounts.forms import LanguageForm
 from app.i18n import LANGUAGE_NAMES
 from app.signals import flattened
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
             "language_form": LanguageForm(formdata=None),
             "crisis_lines": crisis.lines_for(current_app.config["CRISIS_REGION"]),
             "current_path": request.path,
+            "crisis_now": crisis.take_offer(),
         }
 
     @app.context_processor
@@ -41,6 +43,7 @@ def init_app(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["phone"] = phones.display
 
 
 def _date(value, fmt: str = "medium") -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from app import crisis
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record
 from app.db import db, insert_or_ignore, utcnow
-from app.signals import PatientText, patient_text_written, send
+from app.signals import PatientText, patient_wrote
 from programmes.models import MoodEntry
 
 
@@ -31,8 +32,8 @@ def save_mood(patient: User, day: date, mood: int, note: str | None) -> MoodEntr
     action = Action.CREATE if created else Action.UPDATE
     db.session.flush()
     record(action, "mood_entry", entry.id, patient_id=patient.id)
-    if note and note != before:
-        send(patient_text_written, patient, written=PatientText(patient, note, "diary"))
+    if note and note != before and patient_wrote(PatientText(patient, note, "diary")):
+        crisis.offer_now()
     return entry
 
 

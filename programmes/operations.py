@@ -12,13 +12,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from app import crisis
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record
 from app.caseload.loaders import current_therapist_id
 from app.caseload.operations import record_contact
 from app.db import db, insert_or_ignore, utcnow
-from app.signals import PatientText, patient_text_written, send
+from app.signals import PatientText, patient_wrote
 from programmes import content, unlocking
 from programmes.models import (
     Enrolment,
@@ -300,7 +301,8 @@ def save_answer(patient: User, module: ModuleRecord, block: content.Block,
     db.session.flush()
     record(action, "exercise_answer", answer.id, patient_id=patient.id)
     for text in sorted(_strings(data) - before):  # only what is new since the last save
-        send(patient_text_written, patient, written=PatientText(patient, text, "exercise"))
+        if patient_wrote(PatientText(patient, text, "exercise")):
+            crisis.offer_now()
     return answer
 
 

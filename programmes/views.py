@@ -20,6 +20,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
+from app import crisis
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role
 from app.audit.models import Action
@@ -144,7 +145,8 @@ def _wants_json() -> bool:
 
 def _save_reply(message: str, status: int, back: str):
     if _wants_json():
-        return jsonify(message=message), status
+        # Risk language in an autosaved answer: the page shows crisis help at once.
+        return jsonify(message=message, crisis=crisis.take_offer()), status
     flash(message, "success" if status < 400 else "error")
     return redirect(back)
 

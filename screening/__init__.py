@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Settings (``STEPCARE_<KEY>``).
 DEFAULTS: dict[str, Any] = {
     "RISK_ACK_HOURS": 24,  # before an unacknowledged risk alert escalates to the admins
+    "RISK_SECOND_ESCALATION_HOURS": 48,  # after raising: the admins are told a second time
     "MEASURE_INTERVAL_DAYS": 7,  # weekly PHQ-9 and GAD-7 in steps 2 and 3
     "SCREENING_WSAS_ENABLED": True,
     "NOT_ON_TRACK_WEEK": 4,  # the week of step 2 by which no improvement raises an alert

@@ -25,6 +25,7 @@ from app.caseload.loaders import current_therapist_id, get_record_for_user
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
 from app.signals import risk_alert_panels, sorted_panels
+from screening import notifications
 from screening.forms import NOTE_MAX, AcknowledgeForm, strip
 from screening.models import ContactAttempt, ContactMethod, ContactOutcome, RiskAlert
 from screening.views import EXCERPT_SOURCES, bp
@@ -116,7 +117,8 @@ def _page(alert: RiskAlert, form: AcknowledgeForm, contact_form: ContactForm):
         "screening/alert.html", alert=alert, form=form, contact_form=contact_form,
         now=utcnow(), excerpt_sources=EXCERPT_SOURCES, methods=METHODS, outcomes=OUTCOMES,
         responsible=db.session.get(User, responsible_id) if responsible_id else None,
-        panels=sorted_panels(risk_alert_panels, alert.patient))
+        panels=sorted_panels(risk_alert_panels, alert.patient),
+        notifications=notifications.for_alert(alert))
 
 
 @bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])

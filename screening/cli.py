@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from app import notify
 from app.db import db
 from screening.operations import escalate_overdue
 
@@ -13,10 +14,13 @@ from screening.operations import escalate_overdue
 @click.command("escalate-alerts")
 @with_appcontext
 def escalate_alerts_command() -> None:
-    """Escalate risk alerts nobody acknowledged by their deadline to the admins."""
+    """Retry failed alert notifications; escalate overdue risk alerts to the admins."""
+    # Retried first, so a notification that fails again below is not tried twice a run.
+    sent, failing = notify.retry_failed()
     escalated = escalate_overdue()
     db.session.commit()
     click.echo(f"Escalated {len(escalated)} overdue risk alert(s) to the administrators.")
+    click.echo(f"Retried notifications: {sent} sent, {failing} still failing.")
 
 
 def init_app(app: Flask) -> None:

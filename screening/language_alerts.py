@@ -1,10 +1,11 @@
 """Risk-language alerts: the patient's own words, read for a clinician (never for the patient).
 
 Free text the patient writes (intake answers, exercise answers, diary notes, messages) runs
-through :func:`screening.risk_model.risk_signals`. Every flagged sentence raises a risk alert
-through the same loop as PHQ-9 item 9 (:func:`screening.operations.raise_risk_alert`), with
-the sentence as its excerpt. The patient sees nothing different, and nothing is sent or
-answered automatically: a clinician reads the sentence and decides.
+through :func:`screening.risk_model.risk_signals`. A text with flagged sentences raises one
+risk alert through the same loop as PHQ-9 item 9 (:func:`screening.operations.raise_risk_alert`),
+with the sentences as its excerpt. The patient is shown crisis help at once (the sender
+learns of the finding through the signal's return), never the sentences; nothing is
+answered automatically: a clinician reads the words and decides.
 
 Programmes and messaging do not import this module: they send
 :data:`app.signals.patient_text_written`, which :func:`on_patient_text` receives.
@@ -22,8 +23,8 @@ from flask import current_app
 
 from app.accounts.models import User
 from app.db import db
-from app.signals import PatientText
-from screening.models import ExcerptSource, RiskAlert, RiskSource
+from app.signals import PatientText, RiskFinding
+from screening.models import EXCERPT_SEPARATOR, ExcerptSource, RiskAlert, RiskSource
 
 log = logging.getLogger(__name__)
 
@@ -69,33 +70,39 @@ def _open_excerpts(patient: User) -> set[str]:
             RiskAlert.acknowledged_at.is_(None),
         )
     ).scalars()
-    return {_key(r) for r in rows if r}
+    return {_key(sentence) for r in rows if r for sentence in r.split(EXCERPT_SEPARATOR)}
 
 
-def check_text(patient: User, text: str, source: str) -> list[RiskAlert]:
-    """Scan one text the patient wrote; raise an alert per flagged sentence not yet open."""
+def scan(patient: User, text: str, source: str) -> tuple[list[str], list[RiskAlert]]:
+    """The flagged sentences of one text, and the alert they raised (at most one).
+
+    One disclosure is one alert, listing every flagged sentence that no open alert lists
+    yet: a clinician reads the patient's words together, and is told once.
+    """
     if not isinstance(text, str) or not text.strip():
-        return []
+        return [], []
     from screening.operations import raise_risk_alert
 
     source = str(ExcerptSource(source))
     sentences = flagged_sentences(text)
     if not sentences:
-        return []
+        return [], []
     open_now = _open_excerpts(patient)
-    raised: list[RiskAlert] = []
-    for sentence in sentences:
-        if _key(sentence) in open_now:
-            continue
-        # Outside the screening's one-alert-per-source rule: screening_id stays NULL, so
-        # the patient's screening pages (which show crisis help for a risky answer) are
-        # unchanged by what a clinician may read here.
-        alert = raise_risk_alert(patient, RiskSource.LANGUAGE, excerpt=sentence,
-                                 excerpt_source=source)
-        if alert is not None:
-            raised.append(alert)
-            open_now.add(_key(sentence))
-    return raised
+    new = [s for s in sentences if _key(s) not in open_now]
+    if not new:
+        return sentences, []
+    # Outside the screening's one-alert-per-source rule: screening_id stays NULL, so
+    # the patient's screening pages (which show crisis help for a risky answer) are
+    # unchanged by what a clinician may read here.
+    alert = raise_risk_alert(patient, RiskSource.LANGUAGE,
+                             excerpt=EXCERPT_SEPARATOR.join(" ".join(s.split()) for s in new),
+                             excerpt_source=source)
+    return sentences, [alert] if alert is not None else []
+
+
+def check_text(patient: User, text: str, source: str) -> list[RiskAlert]:
+    """Scan one text the patient wrote; raise one alert for its new flagged sentences."""
+    return scan(patient, text, source)[1]
 
 
 def check_texts(patient: User, texts: Iterable[str], source: str) -> list[RiskAlert]:
@@ -124,5 +131,13 @@ def safely(patient: User, texts: Iterable[str], source: str) -> list[RiskAlert]:
         return []
 
 
-def on_patient_text(sender: User, *, written: PatientText, **_kwargs) -> None:
-    safely(written.patient, [written.text], written.source)
+def on_patient_text(sender: User, *, written: PatientText, **_kwargs) -> RiskFinding:
+    """Scan what the patient wrote; tell the sender whether it holds risk language, so
+    the patient sees crisis help at once (the sentences stay for clinicians only)."""
+    try:
+        with db.session.begin_nested():
+            sentences, _alerts = scan(written.patient, written.text, written.source)
+    except Exception:  # never break the patient's save
+        log.exception("risk-language check failed for a %s", written.source)
+        return RiskFinding(flagged=False)
+    return RiskFinding(flagged=bool(sentences))

@@ -125,6 +125,10 @@ class ExcerptSource(StrEnum):
     MESSAGE = "message"
 
 
+#: Between the sentences of one language alert's excerpt.
+EXCERPT_SEPARATOR = "\n"
+
+
 class RiskAlert(db.Model):
     """An answer that calls for a prompt clinician review. It never closes by itself."""
 
@@ -145,6 +149,8 @@ class RiskAlert(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Told the administrators again, RISK_SECOND_ESCALATION_HOURS after raising.
+    second_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     acknowledgement_note: Mapped[str | None] = mapped_column(Text)
@@ -168,6 +174,10 @@ class RiskAlert(db.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+    @property
+    def excerpt_sentences(self) -> list[str]:
+        return [s for s in (self.excerpt or "").split(EXCERPT_SEPARATOR) if s]
 
     def is_overdue(self, now: datetime) -> bool:
         return self.is_open and now > self.due_at

@@ -18,7 +18,7 @@ from app.caseload.loaders import current_therapist_id
 from app.caseload.models import CareAssignment
 from app.caseload.operations import current_step, set_step
 from app.db import db, utcnow
-from screening import routing, scoring, urgency
+from screening import notifications, routing, scoring, urgency
 from screening.alerts import check_patient
 from screening.answers import is_complete, risk_items, scored_values
 from screening.instruments import Instrument, load_instrument
@@ -270,25 +270,15 @@ def raise_risk_alert(
     except IntegrityError:
         return None  # the same page, saved from another tab a moment ago, raised it
     record(Action.CREATE, "risk_alert", alert.id, patient_id=patient.id)
+    # In this request: a clinician hears of it now, not at the next cron run.
+    notifications.alert_raised(alert)
     return alert
 
 
 def escalate_overdue(now: datetime | None = None) -> list[RiskAlert]:
-    """Mark unacknowledged alerts past their deadline as escalated to the admins."""
-    now = now or utcnow()
-    overdue = db.session.execute(
-        db.select(RiskAlert).where(
-            RiskAlert.acknowledged_at.is_(None),
-            RiskAlert.escalated_at.is_(None),
-            RiskAlert.due_at < now,
-        )
-    ).scalars().all()
-    for alert in overdue:
-        alert.escalated_at = now
-    db.session.flush()
-    for alert in overdue:
-        record(Action.UPDATE, "risk_alert", alert.id, patient_id=alert.patient_id)
-    return list(overdue)
+    """Escalate to the administrators at the deadline, and again at the second one."""
+    first = notifications.escalate_overdue(now)
+    return first + [a for a in notifications.escalate_again(now) if a not in first]
 
 
 def _visible_open_alerts(viewer: User, query):

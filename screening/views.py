@@ -16,6 +16,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from app import notify
+from app.accounts.contact import crisis_page
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role, User
 from app.audit.models import Action
@@ -249,6 +251,7 @@ def _store_weekly(answers: dict, token: str):
 @bp.route("/support")
 @roles_required(Role.PATIENT)
 @patient_data
+@crisis_page
 def support():
     """Crisis information, shown at once after a risky answer outside the screening.
 
@@ -358,5 +361,7 @@ def alerts():
     open_alerts = operations.open_alerts_for(current_user)
     record_many(Action.READ, "risk_alert_row", [(a.id, a.patient_id) for a in open_alerts])
     responsible = operations.current_therapists(sorted({a.patient_id for a in open_alerts}))
+    undelivered = notify.undelivered_count() if current_user.is_admin else 0
     return render_template("screening/alerts.html", alerts=open_alerts, now=utcnow(),
-                           excerpt_sources=EXCERPT_SOURCES, responsible=responsible)
+                           excerpt_sources=EXCERPT_SOURCES, responsible=responsible,
+                           undelivered=undelivered)

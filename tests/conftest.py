@@ -180,9 +180,11 @@ def personas(app, persona_password_hash) -> Personas:
     with app.app_context():
         people = Personas(
             alice=make_user("Alice Andersen", Role.PATIENT, persona_password_hash,
-                            date_of_birth=date(1990, 4, 1)),
+                            date_of_birth=date(1990, 4, 1), phone="+4520112233",
+                            gp_practice="Lægehuset Nørrebro", emergency_name="Anne Andersen",
+                            emergency_relation="sister", emergency_phone="+4531445566"),
             bob=make_user("Bob Berg", Role.PATIENT, persona_password_hash,
-                          date_of_birth=date(1985, 9, 12)),
+                          date_of_birth=date(1985, 9, 12), phone="+4540778899"),
             theo=make_user("Theo Thomsen", Role.THERAPIST, persona_password_hash),
             una=make_user("Una Ulriksen", Role.THERAPIST, persona_password_hash),
             ada=make_user("Ada Admin", Role.ADMIN, persona_password_hash),

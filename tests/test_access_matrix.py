@@ -44,6 +44,8 @@ ROLE_PAGES: dict[str, set[str]] = {
     "accounts.account": EVERYONE,
     "accounts.reauthenticate": EVERYONE,
     "accounts.change_password": EVERYONE,
+    "contact.edit": PATIENTS,
+    "contact.required": PATIENTS,
     "accounts.new_recovery_codes": CLINICIANS,
     "accounts.admin_users": ADMINS,
     "accounts.admin_new_user": ADMINS,

@@ -15,6 +15,7 @@ VALID_REGISTRATION = {
     "date_of_birth": "1991-02-03",
     "language": "en",
     "consent": "y",
+    "phone": "20 11 22 33",
 }
 
 

@@ -37,6 +37,7 @@ def test_it_lets_a_patient_register_sign_in_switch_to_danish_and_sign_out(
     page.get_by_label("Email").fill("nora@example.com")
     page.get_by_label("Password").fill("a quiet morning by the harbour")
     page.get_by_label("Date of birth").fill("1991-02-03")
+    page.get_by_label("Mobile number").fill("20 11 22 33")
     page.get_by_label("English").check()
     page.locator("details.terms summary").click()
     expect(page.get_by_text("not an emergency service")).to_be_visible()

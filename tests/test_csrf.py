@@ -7,6 +7,7 @@ def test_it_answers_a_post_without_a_token_with_400_and_writes_nothing(app, clie
     response = client.post("/register", data={
         "name": "Nora", "email": "nora@example.com", "password": "a quiet morning by the sea",
         "date_of_birth": "1990-01-01", "language": "en", "consent": "y",
+        "phone": "20 11 22 33",
     })
     assert response.status_code == 400
     with app.app_context():

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from app.accounts import passwords
+from app.accounts.contact_forms import ContactFields, contact_fields
 
 LANGUAGE_CHOICES = [("da", "Dansk"), ("en", "English")]
 LANGUAGE_SELECT = [SelectChoice("da", "Dansk"), SelectChoice("en", "English")]
@@ -50,7 +51,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(ContactFields, FlaskForm):
     name = StringField(
         _l("Full name"),
         validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)],
@@ -71,6 +72,7 @@ class RegisterForm(FlaskForm):
         _l("Date of birth"),
         validators=[InputRequired(message=_l("Enter your date of birth."))],
     )
+    phone, gp_practice, emergency_name, emergency_relation, emergency_phone = contact_fields()
     language = RadioField(_l("Preferred language"), choices=LANGUAGE_CHOICES, default="da")
     consent = BooleanField(
         _l("I have read the treatment terms and agree to them."),

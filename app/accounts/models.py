@@ -49,6 +49,12 @@ class User(UserMixin, db.Model):
     on_duty: Mapped[bool] = mapped_column(default=False)
     # Reminder emails carry no health information, but people may still opt out.
     reminders_opt_out: Mapped[bool] = mapped_column(default=False)
+    # How a clinician reaches a patient after a risk alert (E.164, e.g. +4512345678).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    gp_practice: Mapped[str | None] = mapped_column(String(160))
+    emergency_name: Mapped[str | None] = mapped_column(String(120))
+    emergency_relation: Mapped[str | None] = mapped_column(String(60))
+    emergency_phone: Mapped[str | None] = mapped_column(String(20))
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

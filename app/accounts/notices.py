@@ -64,6 +64,7 @@ def register_or_notify_owner(form, terms) -> None:
             language=form.language.data,
             date_of_birth=form.date_of_birth.data,
             terms=terms,
+            contact=form.details(),
         )
     except operations.EmailTaken:
         existing = operations.find_by_email(form.email.data)

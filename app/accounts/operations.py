@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date
 
 from flask import request
@@ -63,7 +64,8 @@ def create_user(
 
 
 def register_patient(
-    *, email: str, password: str, name: str, language: str, date_of_birth: date, terms: Terms
+    *, email: str, password: str, name: str, language: str, date_of_birth: date, terms: Terms,
+    contact: Mapping[str, str | None] | None = None,
 ) -> User:
     user = create_user(
         email=email,
@@ -74,7 +76,25 @@ def register_patient(
         date_of_birth=date_of_birth,
     )
     record_consent(user, terms)
+    if contact:
+        set_contact_details(user, contact)
     return user
+
+
+CONTACT_FIELDS = ("phone", "gp_practice", "emergency_name", "emergency_relation",
+                  "emergency_phone")
+
+
+def set_contact_details(user: User, details: Mapping[str, str | None]) -> bool:
+    """How clinicians reach the patient; audited whenever it changes. True if it did."""
+    changed = [key for key in CONTACT_FIELDS
+               if key in details and getattr(user, key) != details[key]]
+    for key in changed:
+        setattr(user, key, details[key])
+    if changed:
+        db.session.flush()
+        record(Action.UPDATE, "patient_contact", user.id, patient_id=user.id)
+    return bool(changed)
 
 
 def record_consent(user: User, terms: Terms) -> Consent:

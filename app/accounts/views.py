@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import devices, forms, mfa, notices, operations, sessions
+from app.accounts import devices, forms, mfa, notices, operations, phones, sessions
 from app.accounts.guards import (
     PENDING_USER,
     account,
@@ -236,7 +236,8 @@ def register():
         flash(_("Thank you. We have sent you an email. Sign in with your email and "
                 "password to continue."), "success")
         return redirect(url_for(".login", next=url_for("screening.index")))
-    return render_template("accounts/register.html", form=form, terms=terms)
+    return render_template("accounts/register.html", form=form, terms=terms,
+                           phone_example=phones.example(current_app.config["PHONE_REGION"]))
 
 
 def _current_language() -> str:

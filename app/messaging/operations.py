@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func
 
-from app import signals
+from app import crisis, signals
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record
@@ -31,9 +31,19 @@ def thread(patient: User) -> list[Message]:
     ).scalars())
 
 
-def _written(text: PatientText) -> None:
-    """Screening scans what patients write for risk language (app.signals)."""
-    signals.send(signals.patient_text_written, text.patient, written=text)
+def _written(text: PatientText) -> bool:
+    """Screening scans what patients write for risk language (app.signals); if it finds
+    some, the patient sees crisis help on the page after sending."""
+    if signals.patient_wrote(text):
+        crisis.offer_now()
+        return True
+    return False
+
+
+def check_undeliverable(patient: User, body: str) -> bool:
+    """A message that cannot be sent still goes through the risk check (nothing is kept)."""
+    body = body.strip()
+    return bool(body) and _written(PatientText(patient, body[:MAX_LENGTH], "message"))
 
 
 def send(patient: User, sender: User, body: str) -> Message:

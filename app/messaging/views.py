@@ -17,13 +17,13 @@ from app.security import patient_data, roles_required
 bp = Blueprint("messaging", __name__)
 
 
-def _render_thread(patient: User, form: MessageForm, template: str):
+def _render_thread(patient: User, form: MessageForm, template: str, *, can_write=True):
     messages = operations.thread(patient)
     # A view event, safe on GET: the reader was shown these messages, a receipt is set
     # once and a repeat view changes nothing (listed in tests/test_get_writes.py).
     operations.mark_read(messages, current_user)
     return render_template(template, patient=patient, messages=messages, form=form,
-                           edit_form=MessageForm(formdata=None))
+                           edit_form=MessageForm(formdata=None), can_write=can_write)
 
 
 def _send(patient: User, form: MessageForm) -> bool:
@@ -39,14 +39,18 @@ def _send(patient: User, form: MessageForm) -> bool:
 def patient_thread():
     form = MessageForm()
     therapist_id = current_therapist_id(current_user.id)
-    if form.is_submitted() and therapist_id is None:
+    if therapist_id is None and form.validate_on_submit():
+        # A page from before the therapist left: nobody can receive this, but the duty
+        # clinicians still hear of risk in it, and the patient sees help at once.
+        operations.check_undeliverable(current_user, form.body.data)
         form.body.errors = [_("You do not have a therapist yet, so there is nobody to send "
                               "this to. Your text is still here.")]
-    elif _send(current_user, form):
+    elif therapist_id is not None and _send(current_user, form):
         flash(_("Your message is sent."), "success")
         return redirect(url_for(".patient_thread"))
     record(Action.READ, "message_thread", current_user.id, patient_id=current_user.id)
-    return _render_thread(current_user, form, "messaging/patient_thread.html")
+    return _render_thread(current_user, form, "messaging/patient_thread.html",
+                          can_write=therapist_id is not None)
 
 
 @bp.route("/patients/<int:patient_id>/messages", methods=["GET", "POST"])

@@ -12,6 +12,16 @@ function refreshTokens(token) {
   });
 }
 
+// What the patient wrote holds risk language: crisis help at once, just below what
+// they wrote, so that it is seen without losing their place.
+function showCrisisHelp(form) {
+  const help = document.querySelector("[data-crisis-now]");
+  if (!help) return;
+  form.after(help);
+  help.hidden = false;
+  help.scrollIntoView({ block: "nearest" });
+}
+
 function setupAutosave(form) {
   const status = form.querySelector("[data-save-status]");
   let timer = null;
@@ -54,6 +64,7 @@ function setupAutosave(form) {
           return;
         }
         show(body.message || status.dataset.failed, !response.ok);
+        if (body.crisis) showCrisisHelp(form);
       })
       .catch(() => {
         dirty = true;

@@ -39,6 +39,7 @@ def register(page: Page, base: str, lang: str) -> None:
     page.locator("#email").fill("nora@example.com")
     page.locator("#password").fill("a quiet morning by the harbour")
     page.locator("#date_of_birth").fill("1991-02-03")
+    page.locator("#phone").fill("20 11 22 33")
     page.locator(f'input[name="language"][value="{lang}"]').check()
     page.locator("#consent").check()
     page.locator("main form button[type=submit]").click()
