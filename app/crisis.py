@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import has_request_context, session
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 
@@ -37,17 +37,21 @@ def lines_for(region: str) -> tuple[CrisisLine, ...]:
 # --- crisis help at the moment of disclosure ---------------------------------------------------
 # A save answers with a redirect, so the help is shown on the page that follows it.
 
-OFFER_KEY = "crisis_now"
-
-
 def offer_now() -> None:
-    """Show the crisis box on the next page this browser renders."""
-    if has_request_context():
-        session[OFFER_KEY] = True
+    """Show the crisis box on the next page this signed-in browser renders.
+
+    The flag lives on the server-side session row: a disclosure must never be readable in
+    the session cookie.
+    """
+    record = g.get("user_session") if has_request_context() else None
+    if record is not None:
+        record.crisis_offer = True
 
 
 def take_offer() -> bool:
     """Whether to show the crisis box on this page (once)."""
-    if not has_request_context() or OFFER_KEY not in session:
+    record = g.get("user_session") if has_request_context() else None
+    if record is None or not record.crisis_offer:
         return False
-    return bool(session.pop(OFFER_KEY))
+    record.crisis_offer = False
+    return True

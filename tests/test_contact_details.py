@@ -13,8 +13,6 @@ from tests.conftest import complete_screening
 from tests.helpers import post_form, sign_in
 from tests.test_accounts import VALID_REGISTRATION, register
 
-pytestmark = pytest.mark.hazard("H-005")
-
 
 def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
@@ -38,16 +36,19 @@ def audit_rows(app, resource_type: str) -> list[AuditEvent]:
 
 @pytest.mark.parametrize("typed", ["20 11 22 33", "+45 20 11 22 33", "0045 20112233",
                                    "20-11-22-33"])
+@pytest.mark.hazard("H-005")
 def test_it_reads_a_danish_number_however_it_is_written(typed):
     assert phones.normalise(typed, "DK") == "+4520112233"
 
 
+@pytest.mark.hazard("H-005")
 @pytest.mark.parametrize("typed", ["", "123", "call me", "+45 20 11 22 33 44 55"])
 def test_it_refuses_what_is_not_a_phone_number(typed):
     with pytest.raises(phones.InvalidPhone):
         phones.normalise(typed, "DK")
 
 
+@pytest.mark.hazard("H-005")
 def test_it_reads_numbers_of_the_configured_region():
     assert phones.normalise("07911 123456", "GB") == "+447911123456"
 
@@ -59,6 +60,7 @@ def test_it_shows_a_number_the_way_people_write_it():
 # --- registration ---------------------------------------------------------------------------
 
 
+@pytest.mark.hazard("H-005")
 def test_it_stores_the_registering_patients_phone_gp_and_emergency_contact(app, client):
     register(client, phone="20 11 22 33", gp_practice="Lægehuset Vesterbro",
              emergency_name="Karl Nielsen", emergency_relation="brother",
@@ -69,12 +71,14 @@ def test_it_stores_the_registering_patients_phone_gp_and_emergency_contact(app, 
         "Karl Nielsen", "brother", "+4531445566")
 
 
+@pytest.mark.hazard("H-005")
 def test_it_requires_a_mobile_number_to_register(app, client):
     page = soup(register(client, phone=""))
     assert "Enter your mobile number" in page.select_one("#phone-error").get_text()
     assert page.select_one("#email")["value"] == "nora@example.com"
 
 
+@pytest.mark.hazard("H-005")
 def test_it_explains_the_expected_format_and_keeps_a_malformed_number(app, client):
     response = register(client, phone="12 34")
     assert response.status_code == 200
@@ -87,6 +91,7 @@ def test_it_explains_the_expected_format_and_keeps_a_malformed_number(app, clien
             db.select(User).where(User.email == VALID_REGISTRATION["email"])).first() is None
 
 
+@pytest.mark.hazard("H-005")
 def test_it_asks_for_the_emergency_contacts_phone_with_their_name(app, client):
     page = soup(register(client, emergency_name="Karl Nielsen"))
     assert "phone number" in page.select_one("#emergency_phone-error").get_text()
@@ -96,6 +101,7 @@ def test_it_asks_for_the_emergency_contacts_phone_with_their_name(app, client):
 # --- the account page ----------------------------------------------------------------------
 
 
+@pytest.mark.hazard("H-005")
 def test_it_lets_the_patient_change_their_contact_details(app, client, personas):
     sign_in(app, client, personas.alice)
     page = soup(client.get("/account/contact"))
@@ -111,6 +117,7 @@ def test_it_lets_the_patient_change_their_contact_details(app, client, personas)
     assert [e.action for e in audit_rows(app, "patient_contact")] == ["R", "R", "U"]
 
 
+@pytest.mark.hazard("H-005")
 def test_it_asks_for_the_password_before_showing_the_contact_details(app, client, personas):
     sign_in(app, client, personas.alice)
     with app.app_context():
@@ -122,6 +129,7 @@ def test_it_asks_for_the_password_before_showing_the_contact_details(app, client
     assert response.status_code == 302 and "/account/confirm" in response.location
 
 
+@pytest.mark.hazard("H-005")
 def test_it_keeps_a_malformed_number_on_the_account_page(app, client, personas):
     sign_in(app, client, personas.alice)
     page = soup(post_form(client, "/account/contact", {"phone": "not a number"}))
@@ -141,6 +149,7 @@ def phoneless(app, personas):
     return personas.bob
 
 
+@pytest.mark.hazard("H-005")
 def test_it_asks_a_patient_without_a_phone_for_one_before_anything_else(app, client,
                                                                         phoneless):
     sign_in(app, client, phoneless)
@@ -150,6 +159,7 @@ def test_it_asks_a_patient_without_a_phone_for_one_before_anything_else(app, cli
     assert page.select_one("#phone") is not None
 
 
+@pytest.mark.hazard("H-005")
 def test_it_goes_on_to_the_page_asked_for_once_the_phone_is_given(app, client, phoneless):
     sign_in(app, client, phoneless)
     url = client.get("/messages").location
@@ -159,6 +169,7 @@ def test_it_goes_on_to_the_page_asked_for_once_the_phone_is_given(app, client, p
     assert client.get("/messages").status_code == 200
 
 
+@pytest.mark.hazard("H-005")
 def test_it_lets_a_patient_without_a_phone_reach_crisis_help_and_sign_out(app, client,
                                                                          phoneless):
     sign_in(app, client, phoneless)
@@ -176,6 +187,7 @@ def test_it_never_asks_clinicians_for_a_phone(app, client, personas):
 # --- what the clinician sees --------------------------------------------------------------
 
 
+@pytest.mark.hazard("H-005")
 @pytest.mark.hazard("H-006")
 def test_it_shows_the_alerts_own_patients_phone_as_a_tel_link(app, client, personas):
     with app.app_context():
@@ -195,12 +207,14 @@ def test_it_shows_the_alerts_own_patients_phone_as_a_tel_link(app, client, perso
     assert links == [f"/patients/{personas.alice.id}", f"/patients/{personas.alice.id}/messages"]
 
 
+@pytest.mark.hazard("H-005")
 def test_it_shows_the_phone_in_the_patient_record(app, client, personas):
     sign_in(app, client, personas.theo)
     contact = soup(client.get(f"/patients/{personas.alice.id}")).select_one("#patient-contact")
     assert [a["href"] for a in contact.select("a.tel")] == ["tel:+4520112233", "tel:+4531445566"]
 
 
+@pytest.mark.hazard("H-005")
 def test_it_flags_a_record_without_a_phone(app, client, personas, phoneless):
     sign_in(app, client, personas.una)
     contact = soup(client.get(f"/patients/{personas.bob.id}")).select_one("#patient-contact")

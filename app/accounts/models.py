@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, db, utcnow
@@ -102,6 +103,8 @@ class UserSession(db.Model):
     reauthenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    # Crisis help owed on the next page after a risky disclosure (app.crisis.offer_now).
+    crisis_offer: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     ip: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship()

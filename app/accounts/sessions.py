@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 
 from app.accounts.models import User, UserSession
 from app.db import db, utcnow
@@ -79,6 +79,7 @@ def load_user(user_id: str) -> User | None:
     record = current()
     if record is None or str(record.user_id) != user_id:
         return None
+    g.user_session = record  # this request's session row, for app.crisis
     now = utcnow()
     reason = expiry_reason(record, now)
     if reason is None and not record.user.is_active:

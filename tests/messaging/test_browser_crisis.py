@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.helpers import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.hazard("H-002")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +18,7 @@ def rules_only(monkeypatch):
     monkeypatch.setattr(textmodel.get_encoder(), "available", lambda: False)
 
 
+@pytest.mark.hazard("H-002")
 def test_it_shows_crisis_help_at_320px_after_a_risky_message(app, client, live_server,
                                                              personas, page: Page):
     page.set_viewport_size({"width": 320, "height": 640})

@@ -10,6 +10,11 @@ from app import hazards
 ROOT = Path(__file__).resolve().parents[2]
 LOG = hazards.load(ROOT / "docs" / "safety" / "hazard-log.yaml")
 REQUIRED = {
+    "H-004": "notification",
+    "H-005": "reached",
+    "H-006": "wrong patient",
+    "H-007": "reassignment",
+    "H-010": "safety plan",
     "H-001": "item-9",
     "H-002": "free text",
     "H-003": "deadline",

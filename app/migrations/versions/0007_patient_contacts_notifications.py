@@ -27,6 +27,11 @@ def upgrade():
     with op.batch_alter_table('risk_alert', schema=None) as batch_op:
         batch_op.add_column(sa.Column('second_escalated_at', sa.DateTime(), nullable=True))
 
+    # Crisis help owed on the next page, kept on the server: a disclosure must not show in
+    # the readable session cookie.
+    op.add_column('user_session', sa.Column('crisis_offer', sa.Boolean(), nullable=False,
+                                            server_default=sa.false()))
+
     op.create_table(
         'clinician_notification',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -60,6 +65,8 @@ def downgrade():
 
     with op.batch_alter_table('risk_alert', schema=None) as batch_op:
         batch_op.drop_column('second_escalated_at')
+
+    op.execute('ALTER TABLE user_session DROP COLUMN crisis_offer')
 
     # Plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy of user_account would
     # drop the table that every other table's foreign keys point at.
