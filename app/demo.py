@@ -1,4 +1,8 @@
-"""``flask --app app demo``: reset the database and fill it with a demo clinic.
+"""``flask --app app demo``: fill an empty database with a demo clinic.
+
+A second run keeps whatever the database holds (it only brings the schema up to date), so
+the README's set-up command can be run again without losing anything; ``--reset`` wipes
+the database and builds the demo afresh.
 
 The demo grows with every feature, so that it always shows the whole product.
 Other packages add to it through ``app.signals.demo_hooks``; their hooks run by order.
@@ -167,22 +171,50 @@ def populate(seed: int = 2026) -> DemoClinic:
 
 @click.command("demo")
 @with_appcontext
-@click.option("--yes", is_flag=True, help="Do not ask before wiping the database.")
-def demo_command(yes: bool) -> None:
-    """Reset the database and fill it with a demo clinic."""
+@click.option("--reset", is_flag=True, help="Wipe the database and build the demo afresh.")
+@click.option("--yes", is_flag=True, help="Allow the demo in a production configuration.")
+def demo_command(reset: bool, yes: bool) -> None:
+    """Set up the demo clinic. A second run keeps what is there; --reset starts afresh."""
     if not yes and current_app.config["ENV"] == "production":
-        raise click.ClickException("Refusing to wipe a production database.")
-    reset_database()
-    with notify.holding():  # the demo's alerts are recorded, nobody is emailed
-        clinic = populate()
-    notify.settle_held_for_demo()
+        raise click.ClickException(
+            "Refusing to put the demo clinic, with its published passwords, into a production "
+            "database (add --yes to do it anyway).")
+    db.session.remove()
+    upgrade()  # an existing database is brought up to date either way
+    if _holds_data() and not reset:
+        click.echo("The database already holds data, so it was kept as it is (and brought up "
+                   "to date). To wipe it and build the demo afresh: flask --app app demo --reset")
+        _echo_sign_in(_existing_logins())
+        return
+    if reset:
+        reset_database()
+    clinic = populate()
     db.session.commit()
-    click.echo("Demo clinic ready. Every account's password is: " + DEMO_PASSWORD)
+    click.echo("Demo clinic ready.")
+    _echo_sign_in(clinic.logins)
+
+
+def _holds_data() -> bool:
+    return db.session.execute(db.select(User.id).limit(1)).first() is not None
+
+
+def _existing_logins() -> list[tuple[str, str, str]]:
+    staff = db.session.execute(
+        db.select(User.role, User.email).where(User.email.like("%@demo.stepcare.dk"),
+                                               User.role != Role.PATIENT)
+        .order_by(User.role, User.id)).all()
+    return [(role, email, "TOTP") for role, email in staff]
+
+
+def _echo_sign_in(logins: list[tuple[str, str, str]]) -> None:
+    if not logins:
+        return
+    click.echo("Every demo account's password is: " + DEMO_PASSWORD)
     click.echo(
         "Staff sign in with two-step login: add this key to an authenticator app "
         f"(type: time-based): {DEMO_TOTP_SECRET}"
     )
-    for role, email, note in clinic.logins:
+    for role, email, note in logins:
         click.echo(f"  {role:<20} {email}  {note}")
 
 

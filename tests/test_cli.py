@@ -43,6 +43,40 @@ def test_it_builds_a_demo_clinic(app, runner):
         assert verify_chain()[1] is None
 
 
+def test_it_keeps_everything_on_a_second_run(app, runner):
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        anna = db.session.execute(
+            db.select(User).where(User.email == "anna@demo.stepcare.dk")).scalar_one()
+        anna.name = "Anna changed by hand"
+        db.session.commit()
+        users = db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "kept as it is" in result.output and "admin@demo.stepcare.dk" in result.output
+    with app.app_context():
+        assert db.session.execute(
+            db.select(User.name).where(User.email == "anna@demo.stepcare.dk")
+        ).scalar_one() == "Anna changed by hand"
+        assert db.session.execute(
+            db.select(db.func.count()).select_from(User)).scalar_one() == users
+        assert verify_chain()[1] is None
+
+
+def test_it_builds_the_demo_afresh_with_reset(app, runner):
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        db.session.execute(db.update(User).where(User.email == "anna@demo.stepcare.dk")
+                           .values(name="Anna changed by hand"))
+        db.session.commit()
+    result = runner.invoke(args=["demo", "--reset"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(
+            db.select(User.name).where(User.email == "anna@demo.stepcare.dk")
+        ).scalar_one() == "Anna Sørensen"
+
+
 def test_it_refuses_to_wipe_a_production_database(app, runner):
     app.config["ENV"] = "production"
     result = runner.invoke(args=["demo"])
