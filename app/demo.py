@@ -19,7 +19,6 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import downgrade, upgrade
 
-from app import notify
 from app.accounts import operations, phones
 from app.accounts.models import Consent, Role, User
 from app.accounts.terms import load_terms

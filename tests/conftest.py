@@ -16,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 import textmodel
 from app import PACKAGES, create_app
@@ -26,7 +27,34 @@ from app.db import db, utcnow
 from app.extensions import limiter
 from app.reminders import mail
 
-POSTGRES_URL = os.environ.get("DATABASE_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (``test_gw0``,
+    ``test_gw1``...), created beside the one named, because the tests empty their tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    named = make_url(url)
+    database = f"{named.database}_{worker}"
+    engine = create_engine(_normalised_postgres(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": database}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    engine.dispose()
+    worker_url = named.set(database=database).render_as_string(hide_password=False)
+    os.environ["DATABASE_URL"] = worker_url  # for commands the tests run in a subprocess
+    return worker_url
+
+
+def _normalised_postgres(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+        "postgres://", "postgresql+psycopg://", 1
+    )
+
+
+POSTGRES_URL = _worker_database(os.environ.get("DATABASE_URL"))
 PERSONA_PASSWORD = "correct horse battery staple"
 PERSONA_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -76,12 +104,6 @@ def migrated_database(tmp_path_factory) -> str:
     template = instance / "template.db"
     _migrate(f"sqlite:///{template}", instance)
     return str(template)
-
-
-def _normalised_postgres(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
-        "postgres://", "postgresql+psycopg://", 1
-    )
 
 
 def _fresh_sqlite_copy(template: str, target: Path) -> None:

@@ -31,6 +31,7 @@ def test_it_registers_then_signs_in_at_320px(live_server, browser: Browser):
     page.get_by_label("Email").fill("nora@example.com")
     page.get_by_label("Password").fill("a quiet morning by the harbour")
     page.get_by_label("Date of birth").fill("1991-02-03")
+    page.get_by_label("Mobile number").fill("20 11 22 33")
     page.get_by_label("English").check()
     page.get_by_label("I have read the treatment terms").check()
     page.get_by_role("button", name="Create my account").click()

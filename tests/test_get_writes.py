@@ -33,6 +33,10 @@ VIEW_EVENTS: dict[str, set[str]] = {
     "programmes.exercises": {"homework_submission"},
 }
 
+# Writes that are always rolled back, so they change nothing: the health check proves the
+# database still takes a write (a read-only disk passes SELECT 1).
+ROLLED_BACK: dict[str, set[str]] = {"main.healthz": {"alembic_version"}}
+
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 
 
@@ -87,7 +91,9 @@ def _visits(app, screened):
             client = app.test_client()
             if role != "anonymous":
                 sign_in(app, client, getattr(screened, role))
-            yield endpoint, role, _writes(app, client, url), _writes(app, client, url)
+            ignored = ROLLED_BACK.get(endpoint, set())
+            yield (endpoint, role, _writes(app, client, url) - ignored,
+                   _writes(app, client, url) - ignored)
 
 
 def test_it_finding_13_lists_every_get_that_writes(app, screened):

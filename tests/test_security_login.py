@@ -198,7 +198,7 @@ def test_it_finding_14_throttles_wrong_passwords_at_reauthentication(app, client
 
 NEW_PATIENT = {"name": "Nora Nielsen", "email": "nora@example.com",
                "password": "a quiet morning by the harbour", "date_of_birth": "1991-02-03",
-               "language": "en", "consent": "y"}
+               "language": "en", "consent": "y", "phone": "20 11 22 33"}
 
 
 def _register(client, ip: str = OTHER, **overrides):

@@ -113,7 +113,6 @@ def test_it_defaults_to_the_last_twelve_months(app, client, personas):
 @pytest.mark.parametrize(("query", "message"), [
     ("start=2026-02-30&end=2026-03-31", "Enter the date as YYYY-MM-DD"),
     ("start=yesterday", "Enter the date as YYYY-MM-DD"),
-    ("start=2026-01-01&end=%00", "Enter the date as YYYY-MM-DD"),
     ("start=0001-01-01&end=0001-01-02", "Enter a date between 2000 and 2099"),
     ("start=9999-12-30&end=9999-12-31", "Enter a date between 2000 and 2099"),
     ("start=2026-03-31&end=2026-01-01", "The end date must be on or after the start date"),
@@ -124,6 +123,14 @@ def test_it_explains_a_bad_range_without_failing(app, client, personas, query, m
     response = client.get(f"/admin/outcomes?{query}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and message in page and "data-figure" not in page
+
+
+def test_it_refuses_a_nul_in_the_range_with_a_clear_message(app, client, personas):
+    # Every route refuses a NUL before the view runs (app.security; issue 13, finding 12f).
+    sign_in(app, client, personas.ada)
+    response = client.get("/admin/outcomes?start=2026-01-01&end=%00")
+    assert response.status_code == 400
+    assert "invisible NUL character" in response.get_data(as_text=True)
 
 
 def test_it_links_the_page_for_admins(app, client, personas):

@@ -236,7 +236,11 @@ def test_it_escalates_nothing_that_was_acknowledged(app, client, personas, runne
             complete_screening(personas.alice.id, phq9=(1,) * 9)
         [alert] = risk_alerts(app)
         sign_in(app, client, personas.theo)
-        post_form(client, f"/alerts/{alert.id}", {"note": "Called her; safe tonight."})
+        post_form(client, f"/alerts/{alert.id}/contacts",
+                  {"method": "phone", "outcome": "reached", "contact_note": "Spoke with her."},
+                  token_from=f"/alerts/{alert.id}")
+        response = post_form(client, f"/alerts/{alert.id}", {"note": "Called her; safe tonight."})
+        assert response.status_code == 302
         clock.shift(timedelta(days=3))
         runner.invoke(args=["escalate-alerts"])
     assert [m["To"] for m in inbox] == ["theo@example.com"]
