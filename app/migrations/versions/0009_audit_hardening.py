@@ -43,6 +43,8 @@ def upgrade():
 
 
 def downgrade():
+    # Dropping key_id leaves keyed rows unverifiable (their HMAC covers the key id):
+    # take an anchor and a backup before downgrading a database that used a key.
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event")
     with op.batch_alter_table('audit_event', schema=None, recreate='never') as batch_op:
