@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from app import hazards
 from app.accounts import operations, passwords
 from app.accounts.models import Role
-from app.audit.operations import verify_chain
+from app.audit.operations import head, holds_anchor, verify_chain
 from app.db import db
 
 audit_cli = AppGroup("audit", help="Check the audit trail.")
@@ -47,15 +47,44 @@ def create_user_command(email: str, password: str, role: str, name: str, languag
         click.echo("They will set up two-step login (TOTP) the first time they sign in.")
 
 
+def _parse_anchor(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    count, _sep, digest = value.partition(":")
+    if not count.isascii() or not count.isdigit() or len(digest) != 64:
+        raise click.BadParameter("expected COUNT:HASH, as printed by `flask audit anchor`",
+                                 param_hint="--anchor")
+    return int(count), digest.lower()
+
+
 @audit_cli.command("verify")
-def audit_verify_command() -> None:
+@click.option("--anchor", metavar="COUNT:HASH",
+              help="A head printed earlier by `flask audit anchor`: the trail must still hold it.")
+def audit_verify_command(anchor: str | None) -> None:
     """Check the hash chain; name the first broken link."""
+    expected = _parse_anchor(anchor)
     count, broken = verify_chain()
-    if broken is None:
-        click.echo(f"Audit trail intact: {count} rows checked.")
+    if broken is not None:
+        row_id, why = broken
+        raise click.ClickException(f"Audit trail broken at row {row_id}: {why}.")
+    if expected is not None:
+        if count < expected[0]:
+            raise click.ClickException(
+                f"Audit trail cut short: it holds {count} rows, the anchor saw {expected[0]}.")
+        if not holds_anchor(*expected):
+            raise click.ClickException(
+                f"Audit trail rewritten: row number {expected[0]} no longer has the anchored hash.")
+        click.echo(f"Audit trail intact: {count} rows checked; it still holds the anchor "
+                   f"{expected[0]}:{expected[1]}.")
         return
-    row_id, why = broken
-    raise click.ClickException(f"Audit trail broken at row {row_id}: {why}.")
+    click.echo(f"Audit trail intact: {count} rows checked.")
+
+
+@audit_cli.command("anchor")
+def audit_anchor_command() -> None:
+    """Print the trail's head as COUNT:HASH, to keep in a log outside this database."""
+    count, digest = head()
+    click.echo(f"{count}:{digest}")
 
 
 @safety_cli.command("report")

@@ -67,10 +67,13 @@ DEFAULTS: dict[str, Any] = {
     "ALERT_WEBHOOK_SECRET": "",
     # Also told when an alert is overdue, besides the administrators ("" = nobody else).
     "ALERT_ESCALATION_EMAIL": "",
+    # The secret that keys the audit trail's hash chain (HMAC-SHA-256). Without it
+    # rows are chained with plain SHA-256, which anyone with write access can recompute.
+    "AUDIT_KEY": "",
 }
 
 # Keys that may hold secrets, so they can also come from *_FILE.
-SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD", "ALERT_WEBHOOK_SECRET")
+SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD", "ALERT_WEBHOOK_SECRET", "AUDIT_KEY")
 
 # The packages' own settings, added by ``register`` when each package is imported.
 _registered: dict[str, Any] = {}

@@ -22,6 +22,7 @@ from flask_migrate import downgrade, upgrade
 from app.accounts import operations, phones
 from app.accounts.models import Consent, Role, User
 from app.accounts.terms import load_terms
+from app.audit.demo import access_history
 from app.caseload.operations import assign
 from app.db import db, utcnow
 from app.signals import DemoClinic, DemoHook, answers, demo_hooks
@@ -165,6 +166,8 @@ def populate(seed: int = 2026) -> DemoClinic:
     for hook in hooks:
         if hook.populate is not None:
             hook.populate(clinic, rng)
+    # Anna (Danish) and Ahmed (English) find a week of their therapist's work in their log.
+    access_history(therapists[0], admin, [patients[0], patients[3]])
     return clinic
 
 

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from flask import Flask, abort, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import IntegerConverter
 
 from app.accounts.models import Role
+from app.audit.operations import rollback_keeping_reads
 from app.db import db
 
 CSP = "; ".join(
@@ -93,11 +95,17 @@ def _set_headers(response):
 def _commit_once(response):
     """Writes go through operations that flush; the request commits once, here.
 
-    A failed request (4xx/5xx) commits nothing, so nothing is left half-written.
+    A failed request (4xx/5xx) commits nothing, so nothing is left half-written,
+    except the audit rows of what it read: those are written again after the rollback.
     """
     if response.status_code < 400:
         db.session.commit()
-    else:
+        return response
+    try:
+        rollback_keeping_reads()
+    except SQLAlchemyError:
+        # The database itself failed: the response already says so; don't make it worse.
+        current_app.logger.exception("could not keep the audit rows of a failed request")
         db.session.rollback()
     return response
 

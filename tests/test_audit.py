@@ -154,4 +154,5 @@ def test_it_shows_a_patient_only_their_own_log(app, client, personas):
 def test_it_keeps_no_answer_text_in_audit_rows():
     columns = {c.name for c in AuditEvent.__table__.columns}
     assert columns == {"id", "at", "actor_id", "actor_role", "patient_id", "action",
-                       "resource_type", "resource_id", "outcome", "ip", "prev_hash", "hash"}
+                       "resource_type", "resource_id", "outcome", "ip", "key_id", "prev_hash",
+                       "hash"}

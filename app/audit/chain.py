@@ -1,9 +1,17 @@
-"""The hash chain over audit rows (pure: no Flask, no database)."""
+"""The hash chain over audit rows (pure: no Flask, no database).
+
+Rows written before a key was configured carry no key id and are chained with
+plain SHA-256, so an existing trail keeps verifying. Rows written with a key
+carry its id and an HMAC-SHA-256, which nobody without the key can forge. Once
+a keyed row appears, every later row must be keyed: otherwise an attacker
+could rewrite the tail with plain hashes.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import hmac
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,12 +30,17 @@ class Link:
     resource_id: str | None
     outcome: str
     ip: str | None
+    key_id: str | None
     prev_hash: str
     hash: str
 
 
-def link_hash(prev_hash: str, fields: dict) -> str:
-    """SHA-256 over the previous hash and the row's fields, in a fixed order."""
+def key_id_of(key: bytes) -> str:
+    """A short name for a key that reveals nothing about it."""
+    return hmac.new(key, b"stepcare audit key id", hashlib.sha256).hexdigest()[:12]
+
+
+def _message(prev_hash: str, fields: dict) -> bytes:
     parts = [
         prev_hash,
         fields["at"].isoformat(),
@@ -40,16 +53,49 @@ def link_hash(prev_hash: str, fields: dict) -> str:
         fields["outcome"],
         fields["ip"] or "",
     ]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    if fields.get("key_id"):
+        parts.append(fields["key_id"])
+    return "\x1f".join(parts).encode()
 
 
-def first_broken_link(links: Iterable[Link]) -> tuple[int, str] | None:
+def link_hash(prev_hash: str, fields: dict, key: bytes | None = None) -> str:
+    """SHA-256 (no key) or HMAC-SHA-256 over the previous hash and the row's fields."""
+    message = _message(prev_hash, fields)
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+KeyLookup = Callable[[str], bytes | None]
+
+
+def _check(link: Link, keys: KeyLookup, keyed_seen: bool) -> str | None:
+    if link.key_id is None:
+        if keyed_seen:
+            return "it is not keyed although an earlier row is (the tail was rewritten)"
+        expected = link_hash(link.prev_hash, link.__dict__)
+    else:
+        key = keys(link.key_id)
+        if key is None:
+            return f"it was written with audit key {link.key_id}, which is not configured"
+        expected = link_hash(link.prev_hash, link.__dict__, key)
+    if not hmac.compare_digest(expected, link.hash):
+        return "its contents do not match its hash (the row was changed)"
+    return None
+
+
+def first_broken_link(
+    links: Iterable[Link], keys: KeyLookup = lambda _id: None
+) -> tuple[int, str] | None:
     """The id of the first row whose chain does not hold, and why; None if all hold."""
     expected_prev = GENESIS
+    keyed_seen = False
     for link in links:
         if link.prev_hash != expected_prev:
             return link.id, "its previous-hash does not match the row before it (a row was removed)"
-        if link_hash(link.prev_hash, link.__dict__) != link.hash:
-            return link.id, "its contents do not match its hash (the row was changed)"
+        why = _check(link, keys, keyed_seen)
+        if why:
+            return link.id, why
+        keyed_seen = keyed_seen or link.key_id is not None
         expected_prev = link.hash
     return None

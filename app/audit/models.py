@@ -46,5 +46,7 @@ class AuditEvent(db.Model):
     resource_id: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(8))
     ip: Mapped[str | None] = mapped_column(String(45))
+    # Which HMAC key chained this row; NULL for rows from before a key was set.
+    key_id: Mapped[str | None] = mapped_column(String(12))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

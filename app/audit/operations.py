@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert
+from sqlalchemy import event, func, insert
+from sqlalchemy.orm import Session
 
-from app.audit.chain import GENESIS, Link, first_broken_link, link_hash
+from app.audit.chain import GENESIS, Link, first_broken_link, key_id_of, link_hash
 from app.audit.models import Action, AuditEvent, Outcome
 from app.db import db, utcnow
 
 # Any constant works; it names the lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK_KEY = 0x5354_4550  # "STEP"
+
+# Rows added in the session's open transaction, kept so that reads survive a rollback.
+_PENDING = "audit_pending"
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def _actor() -> tuple[int | None, str]:
@@ -20,6 +29,11 @@ def _actor() -> tuple[int | None, str]:
     if has_request_context():
         return None, "anonymous"
     return None, "system"
+
+
+def _key() -> bytes | None:
+    key = current_app.config.get("AUDIT_KEY") if has_app_context() else None
+    return key.encode() if key else None
 
 
 def _last_hash() -> str:
@@ -31,6 +45,27 @@ def _last_hash() -> str:
         db.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar_one_or_none()
     return last or GENESIS
+
+
+def _append(rows: list[dict]) -> None:
+    """Chain these rows' fields onto the trail's head and insert them."""
+    key = _key()
+    key_id = key_id_of(key) if key else None
+    prev = _last_hash()
+    chained = []
+    for fields in rows:
+        fields = {**fields, "key_id": key_id}
+        digest = link_hash(prev, fields, key)
+        chained.append({**fields, "prev_hash": prev, "hash": digest})
+        prev = digest
+    # One executemany: the ORM would send an INSERT per row to learn each new id.
+    db.session.execute(insert(AuditEvent), chained)
+    db.session.info.setdefault(_PENDING, []).extend(rows)
+
+
+def append_as(rows: list[dict]) -> None:
+    """Rows whose actor, time and address the caller gives (the demo's history)."""
+    _append(rows)
 
 
 def record(
@@ -61,10 +96,8 @@ def record_many(
     actor_id, actor_role = _actor()
     at = utcnow()
     ip = request.remote_addr if has_request_context() else None
-    prev = _last_hash()
-    rows = []
-    for resource_id, patient_id in targets:
-        fields = {
+    _append([
+        {
             "at": at,
             "actor_id": actor_id,
             "actor_role": actor_role,
@@ -75,11 +108,24 @@ def record_many(
             "outcome": str(outcome),
             "ip": ip,
         }
-        digest = link_hash(prev, fields)
-        rows.append({**fields, "prev_hash": prev, "hash": digest})
-        prev = digest
-    # One executemany: the ORM would send an INSERT per row to learn each new id.
-    db.session.execute(insert(AuditEvent), rows)
+        for resource_id, patient_id in targets
+    ])
+
+
+def rollback_keeping_reads() -> None:
+    """Roll the transaction back, then write again the audit rows of what was read.
+
+    A failed request changed nothing, so its rows for writes go with the rollback;
+    but what it showed (or refused to show) was seen, and must stay in the trail.
+    The rows are chained afresh onto the head as it is after the rollback.
+    """
+    pending = db.session.info.pop(_PENDING, [])
+    db.session.rollback()
+    kept = [r for r in pending
+            if r["action"] == Action.READ or r["outcome"] == Outcome.DENIED]
+    if kept:
+        _append(kept)
+        db.session.commit()
 
 
 def record_denied(
@@ -91,12 +137,17 @@ def record_denied(
 ) -> None:
     """Keep a denied attempt even though the request itself fails.
 
-    Whatever the request had written is rolled back first, so the denial is
-    the only thing that lands.
+    Whatever the request had written is rolled back first (reads it made stay
+    audited), so the denial is the only change that lands.
     """
-    db.session.rollback()
+    rollback_keeping_reads()
     record(action, resource_type, resource_id, patient_id=patient_id, outcome=Outcome.DENIED)
     db.session.commit()
+
+
+def _keys(key_id: str) -> bytes | None:
+    key = _key()
+    return key if key and key_id_of(key) == key_id else None
 
 
 def verify_chain() -> tuple[int, tuple[int, str] | None]:
@@ -110,5 +161,32 @@ def verify_chain() -> tuple[int, tuple[int, str] | None]:
             count += 1
             yield Link(**{c: getattr(row, c) for c in Link.__dataclass_fields__})
 
-    broken = first_broken_link(links())
+    broken = first_broken_link(links(), _keys)
     return count, broken
+
+
+def head() -> tuple[int, str]:
+    """The trail's head: how many rows it holds and the last row's hash."""
+    count = db.session.execute(db.select(func.count(AuditEvent.id))).scalar_one()
+    return count, _peek_last_hash()
+
+
+def _peek_last_hash() -> str:
+    last = db.session.execute(
+        db.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return last or GENESIS
+
+
+def holds_anchor(count: int, digest: str) -> bool:
+    """Whether the trail's row number ``count`` (in id order) still has hash ``digest``.
+
+    Together with an intact chain this proves nothing before the anchor was
+    removed or rewritten, and that the tail was not cut short of it.
+    """
+    if count == 0:
+        return digest == GENESIS
+    found = db.session.execute(
+        db.select(AuditEvent.hash).order_by(AuditEvent.id).offset(count - 1).limit(1)
+    ).scalar_one_or_none()
+    return found == digest

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Blueprint, render_template, request
 from flask_login import current_user
+from sqlalchemy import case, desc, func, or_
 
 from app.accounts.models import Role, User
+from app.audit.labels import resource_label
 from app.audit.models import Action, AuditEvent
 from app.audit.operations import record
 from app.db import db
@@ -11,7 +16,57 @@ from app.security import patient_data, roles_required
 
 bp = Blueprint("audit", __name__)
 
-ACCESS_LOG_LIMIT = 200
+PER_PAGE = 50
+# Far beyond any real log; keeps the offset a number every database accepts.
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the log: a single event, or a day's repeated list views by one person."""
+
+    at: datetime
+    count: int
+    actor: User | None
+    actor_role: str
+    action: str
+    outcome: str
+    what: str
+
+
+def _page_number() -> int:
+    page = request.args.get("page", 1, type=int)
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _entries(patient_id: int, *, others_only: bool, page: int) -> tuple[list[Entry], bool]:
+    """A page of the log, newest first, and whether an older page exists."""
+    ev = AuditEvent
+    # List views (a row on someone's list) of one viewer and day share one group;
+    # every other event is its own group, keyed by its id.
+    group = case((ev.resource_type.endswith("_row", autoescape=True), 0), else_=ev.id)
+    query = (
+        db.select(func.max(ev.id).label("last_id"), func.max(ev.at).label("at"),
+                  func.count().label("n"), ev.actor_id, ev.actor_role, ev.action,
+                  ev.resource_type, ev.outcome)
+        .where(ev.patient_id == patient_id)
+        .group_by(ev.actor_id, ev.actor_role, ev.action, ev.resource_type, ev.outcome,
+                  func.date(ev.at), group)
+        .order_by(desc("last_id"))
+        .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    )
+    if others_only:
+        query = query.where(or_(ev.actor_id.is_(None), ev.actor_id != patient_id))
+    rows = db.session.execute(query).all()
+    actor_ids = {r.actor_id for r in rows if r.actor_id is not None}
+    actors = {u.id: u for u in db.session.execute(
+        db.select(User).where(User.id.in_(actor_ids))).scalars()} if actor_ids else {}
+    entries = [
+        Entry(at=r.at, count=r.n, actor=actors.get(r.actor_id), actor_role=r.actor_role,
+              action=r.action, outcome=r.outcome, what=resource_label(r.resource_type))
+        for r in rows[:PER_PAGE]
+    ]
+    return entries, len(rows) > PER_PAGE
 
 
 @bp.route("/account/access-log")
@@ -19,12 +74,9 @@ ACCESS_LOG_LIMIT = 200
 @patient_data
 def access_log():
     """The patient's own "Min Log": who has looked at or changed their records."""
-    rows = db.session.execute(
-        db.select(AuditEvent, User)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.patient_id == current_user.id)
-        .order_by(AuditEvent.id.desc())
-        .limit(ACCESS_LOG_LIMIT)
-    ).all()
+    show = "all" if request.args.get("show") == "all" else "others"
+    page = _page_number()
+    entries, has_older = _entries(current_user.id, others_only=show == "others", page=page)
     record(Action.READ, "access_log", current_user.id, patient_id=current_user.id)
-    return render_template("audit/access_log.html", rows=rows, limit=ACCESS_LOG_LIMIT)
+    return render_template("audit/access_log.html", entries=entries, show=show, page=page,
+                           has_older=has_older, per_page=PER_PAGE)

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Consent, Role, User
 from app.audit.models import Action
-from app.audit.operations import record_many
+from app.audit.operations import record, record_many
 from app.caseload import alerts as clinical_alerts
 from app.caseload import columns, operations, triage
 from app.caseload.facts import facts_for
@@ -108,6 +108,15 @@ def _record(patient: User, **forms):
     )
 
 
+def _shown_again(patient: User, **forms):
+    """The record with a form's errors: nothing was written, but the record was read.
+
+    The 422 rolls back the loader's update row; this read row stays (see _commit_once).
+    """
+    record(Action.READ, "patient", patient.id, patient_id=patient.id)
+    return _record(patient, **forms), 422
+
+
 def _may_act(patient: User) -> bool:
     """Only the patient's own therapist changes their care; admins and duty staff read."""
     return current_user.is_therapist and current_therapist_id(patient.id) == current_user.id
@@ -127,7 +136,7 @@ def add_note(patient_id: int):
     patient = _patient_to_act_on(patient_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _record(patient, note_form=form), 422
+        return _shown_again(patient, note_form=form)
     operations.add_note(patient, current_user, form.body.data)
     flash(_("The note is saved."), "success")
     return redirect(url_for(".patient", patient_id=patient.id) + "#notes")
@@ -140,7 +149,7 @@ def change_step(patient_id: int):
     patient = _patient_to_act_on(patient_id)
     form = StepChangeForm()
     if not form.validate_on_submit():
-        return _record(patient, step_form=form), 422
+        return _shown_again(patient, step_form=form)
     reason = form.reason.data.strip()
     if form.action.data == "discharge":
         operations.discharge(patient, by=current_user, reason=reason,
