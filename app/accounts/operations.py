@@ -135,6 +135,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
+    release_write_lock()  # argon2 without the lock, if the request has written nothing yet
     user.password_hash = passwords.hash_password(password)
     # Other devices signed in with the old password lose their sessions.
     sessions.end_all_for(user, "password_changed", keep=sessions.current())
