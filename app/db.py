@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -78,15 +79,93 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+# SQLite transaction modes, kept per connection in ``Connection.info``.
+#
+# A request that may change something (POST and friends, CLI commands) starts with
+# BEGIN IMMEDIATE: it takes the write lock at its first query, so its decisions rest on
+# data nobody can change under it, and concurrent writers queue on busy_timeout.
+# GET and HEAD start DEFERRED and take no lock while they read, so a slow page or a
+# stalled reader never holds up everyone else. Their first write (the audit row, the
+# session's last-seen time) restarts the transaction as IMMEDIATE: a deferred
+# transaction that read and then writes after another connection committed fails at
+# once with SQLITE_BUSY_SNAPSHOT, and busy_timeout does not help. The restart keeps the
+# ORM's objects as they were read: fine for what a GET writes (idempotent marks and
+# audit rows, whose chain reads its head after :func:`take_write_lock`).
+_TXN = "stepcare_sqlite_txn"
+DEFERRED, LOCKED, WRITTEN = "deferred", "locked", "written"
+_NOT_WRITES = ("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "RELEASE", "EXPLAIN")
+_READ_ONLY_METHODS = ("GET", "HEAD")
+
+
+def _wants_deferred() -> bool:
+    return has_request_context() and request.method in _READ_ONLY_METHODS
+
+
 @event.listens_for(Engine, "begin")
-def _begin_immediate(connection) -> None:
-    # Nearly every request writes (the audit row), and a deferred SQLite
-    # transaction that read before writing fails with SQLITE_BUSY when another
-    # connection wrote in between. Taking the write lock up front makes
-    # concurrent requests queue on busy_timeout instead (as Django's
-    # "transaction_mode": "IMMEDIATE" does).
-    if connection.dialect.name == "sqlite":
+def _begin(connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    if _wants_deferred():
+        connection.exec_driver_sql("BEGIN")
+        connection.info[_TXN] = DEFERRED
+    else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.info[_TXN] = LOCKED
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _ended(connection) -> None:
+    if not connection.invalidated:  # an invalidated one is discarded with its info
+        connection.info.pop(_TXN, None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _lock_before_first_write(conn, cursor, statement, parameters, context, executemany):
+    state = conn.info.get(_TXN)
+    if state is None or state == WRITTEN:
+        return
+    if statement.lstrip()[:10].upper().startswith(_NOT_WRITES):
+        return
+    if state == DEFERRED:
+        # On the DBAPI cursor: SQLAlchemy wraps what fails here as for the statement itself.
+        cursor.execute("ROLLBACK")
+        cursor.execute("BEGIN IMMEDIATE")
+    conn.info[_TXN] = WRITTEN
+
+
+def _restart(conn, begin: str) -> None:
+    """Replace the SQLite transaction under SQLAlchemy's feet; only when nothing is written.
+
+    The session's pending changes and loaded objects stay as they are.
+    """
+    conn.exec_driver_sql("ROLLBACK")
+    conn.exec_driver_sql(begin)
+
+
+def release_write_lock() -> bool:
+    """Before slow work (a password hash): give up SQLite's write lock if nothing is written.
+
+    The transaction goes on DEFERRED, so its next write takes the lock again. Objects
+    already loaded stay usable. False if the transaction has written and must keep it.
+    """
+    conn = db.session.connection()
+    state = conn.info.get(_TXN)
+    if state == LOCKED:
+        _restart(conn, "BEGIN")
+        conn.info[_TXN] = DEFERRED
+    return state != WRITTEN
+
+
+def take_write_lock() -> None:
+    """Before a read that a write will rest on (the audit chain's head, "does it exist?").
+
+    A no-op when the transaction already holds the lock, and on PostgreSQL.
+    """
+    conn = db.session.connection()
+    if conn.info.get(_TXN) == DEFERRED:
+        _restart(conn, "BEGIN IMMEDIATE")
+        conn.info[_TXN] = LOCKED
 
 
 # SQLite errors after which a pooled connection must not be reused: a connection that saw

@@ -15,7 +15,7 @@ from app.accounts.models import Consent, RecoveryCode, Role, User
 from app.accounts.terms import Terms
 from app.audit.models import Action
 from app.audit.operations import record
-from app.db import db, utcnow
+from app.db import db, release_write_lock, take_write_lock, utcnow
 
 
 class EmailTaken(ValueError):
@@ -41,13 +41,18 @@ def create_user(
     language: str = "da",
     date_of_birth: date | None = None,
 ) -> User:
+    # Hash first, holding no write lock (argon2 takes ~100 ms), and whether or not the
+    # email is taken, so both answers take as long. Then look up with the lock held.
+    release_write_lock()
+    password_hash = passwords.hash_password(password)
+    take_write_lock()
     if find_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(
         email=normalise_email(email),
         name=name.strip(),
         role=str(role),
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         language=language,
         date_of_birth=date_of_birth,
     )
@@ -112,8 +117,16 @@ def record_consent(user: User, terms: Terms) -> Consent:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user whose password this is, or None. Rehashes when argon2 parameters change."""
-    user = find_by_email(email)
+    """The user whose password this is, or None. Rehashes when argon2 parameters change.
+
+    The hash is verified outside the write transaction: on SQLite a login holding the
+    write lock for argon2's ~100 ms stalled every other writer (issue 13, finding 4). A
+    pending change (the session's last-seen time) is not flushed by the lookup, so there
+    is nothing written yet and the lock can go; the writes after take it again.
+    """
+    with db.session.no_autoflush:
+        user = find_by_email(email)
+    release_write_lock()
     if not passwords.verify_password(user.password_hash if user else None, password):
         return None
     if passwords.needs_rehash(user.password_hash):
@@ -122,6 +135,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
+    release_write_lock()  # argon2 without the lock, if the request has written nothing yet
     user.password_hash = passwords.hash_password(password)
     # Other devices signed in with the old password lose their sessions.
     sessions.end_all_for(user, "password_changed", keep=sessions.current())

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, Link, first_broken_link, key_id_of, link_hash
 from app.audit.models import Action, AuditEvent, Outcome
-from app.db import db, utcnow
+from app.db import db, take_write_lock, utcnow
 
 # Any constant works; it names the lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK_KEY = 0x5354_4550  # "STEP"
@@ -41,6 +41,10 @@ def _last_hash() -> str:
         # Two transactions must not both chain onto the same row. The lock is
         # released at commit; SQLite's BEGIN IMMEDIATE already serialises writers.
         db.session.execute(db.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    else:
+        # A GET reads without SQLite's write lock: take it before reading the head the
+        # new row chains onto, or another writer could append in between.
+        take_write_lock()
     last = db.session.execute(
         db.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar_one_or_none()
