@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from app.accounts.models import User
 from app.caseload.loaders import current_therapist_id
+from app.caseload.models import CareAssignment
 from app.db import db
 from video import room
 from video.models import Appointment
@@ -40,3 +41,16 @@ def relay_appointment(patient: User, now: datetime) -> Appointment | None:
         .order_by(Appointment.starts_at)
     ).scalars()
     return next((a for a in rows if room.window(a.slot)[1] > now), None)
+
+
+def on_caseload(appointments: list[Appointment], user: User) -> list[Appointment]:
+    """A therapist's appointments with the patients still on their caseload (one query):
+    lists and the "today" panel must not keep showing a reassigned patient."""
+    if user.is_patient or not appointments:
+        return appointments
+    current = set(db.session.execute(
+        db.select(CareAssignment.patient_id).where(
+            CareAssignment.therapist_id == user.id, CareAssignment.ended_at.is_(None),
+            CareAssignment.patient_id.in_({a.patient_id for a in appointments}))
+    ).scalars())
+    return [a for a in appointments if a.patient_id in current]

@@ -187,8 +187,8 @@ def _ice_servers_for(*parts: object) -> list[dict]:
 @patient_data
 def appointments():
     now = utcnow()
-    upcoming = operations.upcoming_for(current_user, now)
-    past = operations.past_for(current_user, now)
+    upcoming = access.on_caseload(operations.upcoming_for(current_user, now), current_user)
+    past = access.on_caseload(operations.past_for(current_user, now), current_user)
     operations.audit_rows(upcoming + past)
     return render_template("video/appointments.html", upcoming=upcoming, past=past, now=now,
                            labels=STATUS_LABELS)
@@ -384,7 +384,7 @@ def today_for(therapist: User, now: datetime | None = None) -> list[dict]:
     local_day = now.astimezone(_zone()).date()
     start = _local_start(local_day, time(0))
     end = _local_start(local_day + timedelta(days=1), time(0))
-    rows = operations.between(therapist, start, end)
+    rows = access.on_caseload(operations.between(therapist, start, end), therapist)
     operations.audit_rows(rows, "appointment_today_row")
     return [_today_row(a, now) for a in rows]
 

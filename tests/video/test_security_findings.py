@@ -228,3 +228,22 @@ def test_it_refuses_deep_json_at_the_echo_finding_12e(app, personas, body):
                            headers={"X-CSRFToken": csrf_token(client, "/account"),
                                     "Content-Type": "application/json"})
     assert response.status_code == 400 and "nested" in response.json["detail"]
+
+
+def appointment_links(client, url: str, booked) -> list:
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    return [a for a in page.find_all("a", href=True)
+            if a["href"].endswith(f"/appointments/{booked.id}")
+            or a["href"].endswith(f"/video/{booked.room_id}")]
+
+
+@pytest.mark.parametrize("url", ["/appointments", "/video/today"])
+def test_it_drops_the_reassigned_patient_from_the_old_therapists_lists_finding_8(
+        app, personas, booked, url):
+    client = app.test_client()
+    sign_in(app, client, personas.theo)
+    assert appointment_links(client, url, booked)
+    reassign_alice_to_una(app, personas)
+    assert not appointment_links(client, url, booked)
