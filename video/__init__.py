@@ -27,13 +27,18 @@ DEFAULTS: dict[str, Any] = {
     "VIDEO_HOST_ADDRESSES": "",
     "VIDEO_LOOPBACK_ONLY": False,
     "VIDEO_ECHO_MAX_SESSIONS": 8,
+    # Pre-call tests one user may start (Flask-Limiter syntax); each holds a server peer.
+    "VIDEO_ECHO_LIMIT": "10 per 10 minutes",
+    # In production the echo drops offered candidates on loopback, link-local, private,
+    # shared and multicast addresses; these CIDR ranges (comma-separated) are let through.
+    "VIDEO_ECHO_ALLOWED_NETWORKS": "",
 }
 config.register(DEFAULTS, secret_keys=("TURN_SECRET",))
 
 
 def _check_config(app: Flask) -> None:
     """Refuse to start with ICE settings that would fail at the first call."""
-    from video import turn
+    from video import sdp, turn
     from video.views import _ice_config
 
     settings = _ice_config(app.config)
@@ -41,6 +46,10 @@ def _check_config(app: Flask) -> None:
         raise config.ConfigError(
             "STEPCARE_TURN_URLS is set but STEPCARE_TURN_SECRET is not: coturn's REST "
             "credentials need the shared secret (static-auth-secret).")
+    try:
+        sdp.parse_networks(app.config["VIDEO_ECHO_ALLOWED_NETWORKS"])
+    except ValueError as exc:
+        raise config.ConfigError(f"STEPCARE_VIDEO_ECHO_ALLOWED_NETWORKS: {exc}") from None
     if settings["turn_ttl"] <= 0:
         raise config.ConfigError("STEPCARE_TURN_TTL must be a positive number of seconds.")
     try:

@@ -25,7 +25,11 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ECHO_TIMEOUT_SECONDS = 90
+# The test page needs the echo for at most ~45 s (15 s to see frames, 30 s shown); a peer
+# that never connects (a script, a closed tab) is dropped much sooner, so a few accounts
+# cannot hold every session of a process.
+ECHO_TIMEOUT_SECONDS = 50
+ECHO_IDLE_SECONDS = 10
 ANSWER_TIMEOUT_SECONDS = 15
 
 
@@ -182,6 +186,12 @@ class EchoSessions:
 
         loop = asyncio.get_running_loop()
         loop.call_later(ECHO_TIMEOUT_SECONDS, lambda: asyncio.ensure_future(self._drop(owner, pc)))
+        loop.call_later(ECHO_IDLE_SECONDS,
+                        lambda: asyncio.ensure_future(self._drop_if_idle(owner, pc)))
+
+    async def _drop_if_idle(self, owner: str, pc) -> None:
+        if pc.connectionState != "connected":
+            await self._drop(owner, pc)
 
     async def _drop(self, owner: str, pc) -> None:
         if self._peers.get(owner) is pc:

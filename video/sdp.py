@@ -17,14 +17,18 @@ accepted so a browser's ``candidate.toJSON()`` can be sent unchanged. An empty
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 __all__ = [
     "MAX_CANDIDATE_BYTES",
     "MAX_SDP_BYTES",
     "SignalError",
+    "address_is_public",
     "candidate_is_loopback",
     "loopback_only",
+    "parse_networks",
+    "public_candidates_only",
     "validate_signal",
 ]
 
@@ -46,6 +50,7 @@ _SHAPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "bye": (frozenset(), frozenset()),
     "restart": (frozenset(), frozenset()),
 }
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _FIRST_LINE_RE = re.compile(r"v=0(\r\n|\n|$)")
 
 
@@ -170,3 +175,75 @@ def loopback_only(sdp: str) -> str:
         line for line in lines if not line.startswith("a=candidate:") or candidate_is_loopback(line)
     ]
     return "\n".join(kept)
+
+
+# --- production: no candidates that would aim the server's peer at internal addresses --------
+
+
+def parse_networks(value: object) -> tuple[IPNetwork, ...]:
+    """A CIDR list (comma-separated str, or list) as networks; ValueError names a bad entry."""
+    parts = value.split(",") if isinstance(value, str) else list(value or ())
+    networks = []
+    for part in (str(p).strip() for p in parts):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not a network in CIDR form (like 10.1.0.0/16)") from None
+    return tuple(networks)
+
+
+def address_is_public(address: str, allowed: tuple[IPNetwork, ...] = ()) -> bool:
+    """Whether the server's peer may send to this candidate address.
+
+    Only global unicast IP literals pass (or addresses in ``allowed``): loopback,
+    link-local, private, shared, reserved and multicast ranges are refused, and so are
+    host names (mDNS ``.local`` names would be resolved by the server, inside its network).
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    if any(ip in network for network in allowed):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+def public_candidates_only(sdp: str, allowed: tuple[IPNetwork, ...] = ()) -> str:
+    """Drop every ``a=candidate:`` line whose address :func:`address_is_public` refuses."""
+    kept = []
+    for line in sdp.split("\n"):
+        if line.startswith("a=candidate:"):
+            address = _candidate_address(line)
+            if address is None or not address_is_public(address, allowed):
+                continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+# --- the body before it is parsed ------------------------------------------------------------
+
+MAX_JSON_DEPTH = 16  # a signalling message nests 2 deep; Python's parser recurses per level
+_JSON_STRING_RE = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET_RE = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply a JSON text nests arrays and objects, counted without parsing it.
+
+    ``json.loads`` recurses once per level and raises RecursionError (not ValueError)
+    a few thousand levels down, so depth is measured first. Brackets inside strings
+    do not count; malformed text may give any number, and the parser refuses it later.
+    """
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET_RE.findall(_JSON_STRING_RE.sub(b'""', raw)):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(0, depth - 1)
+    return deepest

@@ -34,18 +34,29 @@ from wtforms.fields.choices import SelectChoice
 
 from app.accounts import sessions
 from app.accounts.forms import ConfirmForm
+from app.accounts.guards import setting_limit
 from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.audit.operations import record, record_denied
 from app.caseload.loaders import get_record_for_user, patients_of
 from app.db import db, utcnow
+from app.extensions import limiter
 from app.security import media_allowed, patient_data, roles_required
-from video import media, notify, operations, room, turn
+from video import access, media, notify, operations, room, turn
 from video.forms import AppointmentForm, RescheduleForm
 from video.ics import Invitation, invitation_ics
 from video.models import Appointment
 from video.room import RoomTransitionError, Status
-from video.sdp import MAX_SDP_BYTES, SignalError, loopback_only, validate_signal
+from video.sdp import (
+    MAX_JSON_DEPTH,
+    MAX_SDP_BYTES,
+    SignalError,
+    json_depth,
+    loopback_only,
+    parse_networks,
+    public_candidates_only,
+    validate_signal,
+)
 
 bp = Blueprint("video", __name__, template_folder="templates", static_folder="static",
                static_url_path="/video/static")
@@ -111,6 +122,8 @@ def _json_body(max_bytes: int) -> dict:
     length = request.content_length
     if length is None or length > max_bytes:
         raise BadRequest("missing or too large")
+    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        raise BadRequest(f"nested more than {MAX_JSON_DEPTH} levels deep")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("not a JSON object")
@@ -174,8 +187,8 @@ def _ice_servers_for(*parts: object) -> list[dict]:
 @patient_data
 def appointments():
     now = utcnow()
-    upcoming = operations.upcoming_for(current_user, now)
-    past = operations.past_for(current_user, now)
+    upcoming = access.on_caseload(operations.upcoming_for(current_user, now), current_user)
+    past = access.on_caseload(operations.past_for(current_user, now), current_user)
     operations.audit_rows(upcoming + past)
     return render_template("video/appointments.html", upcoming=upcoming, past=past, now=now,
                            labels=STATUS_LABELS)
@@ -371,7 +384,7 @@ def today_for(therapist: User, now: datetime | None = None) -> list[dict]:
     local_day = now.astimezone(_zone()).date()
     start = _local_start(local_day, time(0))
     end = _local_start(local_day + timedelta(days=1), time(0))
-    rows = operations.between(therapist, start, end)
+    rows = access.on_caseload(operations.between(therapist, start, end), therapist)
     operations.audit_rows(rows, "appointment_today_row")
     return [_today_row(a, now) for a in rows]
 
@@ -421,7 +434,7 @@ def _participant(room_id: str, *, action: Action = Action.READ, lock: bool = Tru
             appointment = db.session.execute(
                 db.select(Appointment).where(Appointment.room_id == room_id)
             ).scalar_one_or_none()
-    their_role = appointment.role_of(current_user.id) if appointment else None
+    their_role = access.role_in(appointment, current_user.id) if appointment else None
     allowed = their_role is not None and (role is None or their_role == role)
     if not allowed or not _window_allows(appointment, utcnow()):
         record_denied("video_room", appointment.id if appointment else None,
@@ -666,16 +679,53 @@ def ice_servers(room_id: str):
 # --- the pre-call test -----------------------------------------------------------------------
 
 
+def _precall_ice_servers() -> list[dict]:
+    """STUN for everyone; TURN only for staff and for a patient whose appointment is within
+    a day (audited as the issue of that appointment's credentials)."""
+    config = _ice_config()
+    if current_user.is_patient and config["turn_urls"]:
+        appointment = access.relay_appointment(current_user, utcnow())
+        if appointment is None:
+            config = {**config, "turn_urls": []}
+        else:
+            record(Action.READ, "video_ice_servers", appointment.id,
+                   patient_id=appointment.patient_id)
+    return turn.ice_servers(config, _turn_ref("echo", current_user.id))
+
+
 @bp.route("/video/test")
 @roles_required(Role.PATIENT, Role.THERAPIST)
 @media_allowed
 def precall_test():
-    return render_template("video/test.html",
-                           ice_servers=_ice_servers_for("echo", current_user.id))
+    return render_template("video/test.html", ice_servers=_precall_ice_servers())
+
+
+def _echo_limit_key() -> str:
+    return f"video-echo|{current_user.get_id() or request.remote_addr}"
+
+
+def _echo_offer(sdp: str) -> str:
+    """In production the server's peer must not be aimed at the clinic's own network
+    (blind UDP to loopback, private, link-local or multicast addresses): those
+    candidates are dropped, unless VIDEO_ECHO_ALLOWED_NETWORKS names their range."""
+    config = current_app.config
+    if config["ENV"] != "production":
+        return sdp  # development and tests run the echo on loopback
+    return public_candidates_only(sdp, parse_networks(config["VIDEO_ECHO_ALLOWED_NETWORKS"]))
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    if request.path.startswith("/video/"):
+        return _error(429, "too_many", detail=_(
+            "You have started the test many times in a short while. Please wait a few "
+            "minutes, then try again."))
+    return error
 
 
 @bp.route("/video/test/echo", methods=["POST"])
 @roles_required(Role.PATIENT, Role.THERAPIST)
+@limiter.limit(setting_limit("VIDEO_ECHO_LIMIT"), key_func=_echo_limit_key, scope="video-echo")
 @_json_route
 def echo():
     """Answer the test page's offer with a server-side peer that sends the media back."""
@@ -685,8 +735,8 @@ def echo():
     config = current_app.config
     request_ = media.EchoRequest(
         owner=str(current_user.id),
-        offer_sdp=message["sdp"],
-        ice_servers=_ice_servers_for("echo", current_user.id),
+        offer_sdp=_echo_offer(message["sdp"]),
+        ice_servers=_precall_ice_servers(),
         max_sessions=config["VIDEO_ECHO_MAX_SESSIONS"],
         filter_sdp=loopback_only if config["VIDEO_LOOPBACK_ONLY"] else None,
     )

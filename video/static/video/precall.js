@@ -123,6 +123,7 @@ async function loopback() {
     body: JSON.stringify({ type: "offer", sdp: connection.localDescription.sdp }),
   });
   if (response.status === 503) return "busy";
+  if (response.status === 429) return "too-many";
   if (!response.ok) return "failed";
   await connection.setRemoteDescription(await response.json());
   for (let waited = 0; waited < ECHO_MS; waited += 200) {
@@ -155,6 +156,7 @@ async function run() {
   mark("camera", camera ? "ok" : "failed", camera ? data.msgCameraOk : data.msgCameraFailed);
   mark("microphone", heard ? "ok" : "failed", heard ? data.msgMicrophoneOk : data.msgMicrophoneSilent);
   if (connection === "busy") mark("connection", "failed", data.msgBusy);
+  else if (connection === "too-many") mark("connection", "failed", data.msgTooMany);
   else mark("connection", connection, connection === "ok" ? data.msgConnectionOk : data.msgConnectionFailed);
   startButton.disabled = false;
   stopTimer = setTimeout(() => {
