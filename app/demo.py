@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import downgrade, upgrade
 
+from app import notify
 from app.accounts import operations, phones
 from app.accounts.models import Consent, Role, User
 from app.accounts.terms import load_terms
@@ -190,7 +191,9 @@ def demo_command(reset: bool, yes: bool) -> None:
         return
     if reset:
         reset_database()
-    clinic = populate()
+    with notify.holding():  # the demo's alerts are recorded, nobody is emailed
+        clinic = populate()
+    notify.settle_held_for_demo()
     db.session.commit()
     click.echo("Demo clinic ready.")
     _echo_sign_in(clinic.logins)
