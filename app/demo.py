@@ -204,11 +204,14 @@ def _holds_data() -> bool:
 
 
 def _existing_logins() -> list[tuple[str, str, str]]:
+    """The demo's accounts still in the database: staff, then the first few patients."""
+    demo = db.select(User.role, User.email).where(User.email.like("%@demo.stepcare.dk"))
     staff = db.session.execute(
-        db.select(User.role, User.email).where(User.email.like("%@demo.stepcare.dk"),
-                                               User.role != Role.PATIENT)
-        .order_by(User.role, User.id)).all()
-    return [(role, email, "TOTP") for role, email in staff]
+        demo.where(User.role != Role.PATIENT).order_by(User.role, User.id)).all()
+    patients = db.session.execute(
+        demo.where(User.role == Role.PATIENT).order_by(User.id).limit(4)).all()
+    return [(role, email, "TOTP") for role, email in staff] + [
+        (role, email, "") for role, email in patients]
 
 
 def _echo_sign_in(logins: list[tuple[str, str, str]]) -> None:
