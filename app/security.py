@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, g, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -148,7 +149,22 @@ def _refuse_nul():
                            title=_("Something in the request was not right"), hint=message), 400
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """JSON whose nesting is too deep to decode is bad input, not a crash.
+
+    The decoder recurses; a body nested some thousands deep raises RecursionError, which
+    ``request.get_json`` does not catch (it catches ValueError, and answers 400 for it).
+    """
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 def init_app(app: Flask) -> None:
+    app.json = BoundedJSONProvider(app)
     # Before any blueprint adds its rules, which bind their converters when added.
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(_refuse_nul)

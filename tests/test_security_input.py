@@ -124,6 +124,19 @@ def test_it_finding_12f_refuses_a_nul_in_a_json_body(app, client, personas):
     assert response.status_code == 400 and "NUL" in response.get_json()["message"]
 
 
+# --- 12 (e): JSON nested thousands deep (found by tests/test_fuzz_routes.py) ---------------
+
+
+@pytest.mark.parametrize("body", ['{"a":' * 5000 + "1" + "}" * 5000, "[" * 5000 + "]" * 5000],
+                         ids=["objects", "arrays"])
+def test_it_finding_12e_answers_400_for_json_nested_5000_deep(app, client, personas, body):
+    sign_in(app, client, personas.alice)
+    token = csrf_token(client, "/account")
+    response = client.post("/video/test/echo", data=body, content_type="application/json",
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 400
+
+
 # --- 12 (g): an oversized form token --------------------------------------------------------
 
 
