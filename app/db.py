@@ -44,8 +44,11 @@ def insert_or_ignore(model: type[Base], **values) -> bool:
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model.__table__).values(**values).on_conflict_do_nothing()
-    return db.session.execute(statement).rowcount == 1
+    table = model.__table__
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    # RETURNING, not rowcount: psycopg reports -1 for this statement.
+    returned = db.session.execute(statement.returning(*table.primary_key.columns)).first()
+    return returned is not None
 
 
 class UTCDateTime(TypeDecorator):

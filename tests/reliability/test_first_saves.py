@@ -175,3 +175,13 @@ def test_it_keeps_one_current_step_when_two_therapists_confirm_at_once(app, pers
     with app.app_context():
         alice = db.session.get(User, personas.alice.id)
         assert caseload.current_step(alice).step in (2, 3)
+
+
+def test_it_tells_whether_the_upsert_inserted(app, personas):
+    from app.db import insert_or_ignore
+
+    with app.app_context():
+        row = {"patient_id": personas.alice.id, "day": date(2026, 9, 1), "mood": 5, "note": None}
+        assert insert_or_ignore(MoodEntry, **row) is True
+        assert insert_or_ignore(MoodEntry, **row) is False
+        db.session.rollback()
