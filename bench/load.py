@@ -85,7 +85,8 @@ def _patient(tally: Tally, base: str, email: str, until: float, index: int) -> N
         saved = tally.hit(session, "diary save", "POST", base + "/diary", data={
             "csrf_token": _token(diary), "day": day.isoformat(), "mood": str(index % 11),
             "note": f"A walk after work ({index})."}, allow_redirects=False)
-        if saved is not None and saved.status_code == 302:
+        if saved is not None and saved.status_code == 302 and "/diary" in saved.headers.get(
+                "Location", ""):  # not the sign-in page
             with tally.lock:
                 tally.saved_diary.add((email, day.isoformat()))
         tally.hit(session, "messages", "GET", base + "/messages")
