@@ -27,7 +27,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 #: The packages an app is made of, after the core: the optional text model, the domains,
 #: and reporting above them. Each has ``init_app(app)`` in its ``__init__.py``.
 PACKAGES: tuple[str, ...] = (
-    "textmodel", "screening", "programmes", "video", "safety", "reporting")
+    "textmodel", "screening", "programmes", "video", "safety", "reporting", "interop")
 
 
 def create_app(
@@ -72,7 +72,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import errors, i18n, security, templating
+    from app import errors, form_messages, i18n, limits, security, templating
     from app.accounts import sessions
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -80,12 +80,14 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    limits.init_app(app)
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
         timezone_selector=i18n.select_timezone,
         default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
+    form_messages.install()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself
@@ -96,28 +98,45 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _init_core(app: Flask) -> None:
-    from app import cli, demo, messaging, notify, reminders, views
-    from app.accounts import contact
+    from app import cli, demo, messaging, notify, openapi, push, pwa, reminders, views
+    from app.accounts import (
+        admin_views,  # noqa: F401  (imported for its routes on accounts' blueprint)
+        contact,
+        drafts,
+        email_change_views,  # noqa: F401  (imported for its routes on accounts' blueprint)
+        oidc_views,  # noqa: F401  (imported for its routes on accounts' blueprint)
+        recovery_views,  # noqa: F401  (imported for its routes on accounts' blueprint)
+    )
     from app.accounts import views as accounts_views
     from app.audit import views as audit_views
     from app.caseload import alerts
     from app.caseload import views as caseload_views
+    from app.content import cli as content_cli
+    from app.erasure import views as erasure_views
 
     for blueprint in (views.bp, accounts_views.bp, caseload_views.bp, audit_views.bp):
         app.register_blueprint(blueprint)
     messaging.init_app(app)
     cli.init_app(app)
+    content_cli.init_app(app)
     alerts.init_app(app)
     demo.init_app(app)
     reminders.init_app(app)
     contact.init_app(app)
+    drafts.init_app(app)
     notify.init_app(app)
+    openapi.init_app(app)
+    erasure_views.init_app(app)
+    pwa.init_app(app)
+    push.init_app(app)
 
 
 def _init_packages(app: Flask, modules: list[ModuleType]) -> None:
     """Each package registers its blueprint, commands, settings and signal receivers."""
-    from app import signals
+    from app import content, signals
 
     signals.use_packages(app, [module.__name__ for module in modules])
     for module in modules:
         module.init_app(app)
+    # After every package connected its content receiver: read and check all content.
+    content.init_app(app)

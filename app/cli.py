@@ -15,6 +15,7 @@ from app import hazards
 from app.accounts import operations, passwords
 from app.accounts.models import Role
 from app.audit.operations import head, holds_anchor, verify_chain
+from app.backup.cli import backup_command, restore_command
 from app.db import db
 
 audit_cli = AppGroup("audit", help="Check the audit trail.")
@@ -142,3 +143,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(safety_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

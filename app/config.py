@@ -31,8 +31,14 @@ DEFAULTS: dict[str, Any] = {
     "IDLE_TIMEOUT_MINUTES": 30,
     "ABSOLUTE_TIMEOUT_HOURS": 12,
     "REAUTH_MINUTES": 5,
+    # Years a clinical record is kept after its last entry (BEK 567/2017 §6), see app.erasure.
+    "RETENTION_YEARS": 5,
     "TERMS_VERSION": "2026-11",
     "CRISIS_REGION": "dk",
+    # Who the clinic is, on referral letters and the staff footer (demo values by default).
+    "CLINIC_NAME": "Stepcare Demoklinik",
+    "CLINIC_ADDRESS": "Vestergade 12, 5000 Odense C",
+    "CLINIC_PHONE": "+45 70 20 30 40",
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT_PER_ACCOUNT": "20 per 15 minutes",
     "LOGIN_LIMIT_PER_IP": "200 per 15 minutes",
@@ -42,10 +48,23 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_ACCOUNT_ALL": "30 per 15 minutes",
     "REAUTH_LIMIT": "10 per 15 minutes",
     "REGISTER_LIMIT_PER_IP": "5 per hour",
+    # Password reset links: how long one works, and how often one may be asked for.
+    "PASSWORD_RESET_MINUTES": 30,
+    "PASSWORD_RESET_LIMIT_PER_IP": "20 per hour",
+    "PASSWORD_RESET_LIMIT_PER_ACCOUNT": "5 per hour",
+    # Email verification links, and how often a patient may ask for a new one.
+    "EMAIL_VERIFY_DAYS": 7,
+    "EMAIL_VERIFY_RESEND_LIMIT": "3 per hour",
+    # A change of email address: how long the link to the new address works, and how
+    # often one account may ask for a change.
+    "EMAIL_CHANGE_HOURS": 24,
+    "EMAIL_CHANGE_LIMIT": "5 per hour",
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
     # 0 trusts none of those headers (right when clients reach the app directly).
     "TRUSTED_PROXIES": 0,
     "KNOWN_DEVICE_DAYS": 180,
+    # A form that arrives after its sender's session expired is kept this long for them.
+    "DRAFT_KEEP_HOURS": 24,
     "MFA_ISSUER": "Stepcare",
     "MFA_PENDING_MINUTES": 10,
     "CONTENT_DIR": str(Path(__file__).resolve().parent.parent / "content"),
@@ -60,6 +79,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "Stepcare <no-reply@stepcare.invalid>",
     "MESSAGE_RESPONSE_WORKING_DAYS": 2,
     "INACTIVE_ALERT_DAYS": 14,
+    # Patients per page of the caseload (in triage order across pages).
+    "CASELOAD_PAGE_SIZE": 25,
     # Phone numbers without a country code are read as numbers of this region.
     "PHONE_REGION": "DK",
     # Alerts go to clinicians by email and, if set, to this signed webhook (a pager, chat).
@@ -70,10 +91,22 @@ DEFAULTS: dict[str, Any] = {
     # The secret that keys the audit trail's hash chain (HMAC-SHA-256). Without it
     # rows are chained with plain SHA-256, which anyone with write access can recompute.
     "AUDIT_KEY": "",
+    # OpenID Connect: the providers come from STEPCARE_OIDC_<NAME>_* (see oidc_providers).
+    # Staff who have linked a provider must sign in with it; it is their second factor
+    # only when its ID token's acr is one of these (space-separated), else TOTP follows.
+    "OIDC_STAFF_REQUIRED": False,
+    "OIDC_MFA_ACR_VALUES": "",
+    # Web Push reminders (app.push): a VAPID key pair and a contact. Push is off when unset.
+    # The private key is base64url (raw 32 bytes) or PEM; the public key base64url
+    # (the uncompressed P-256 point that browsers take as applicationServerKey).
+    "VAPID_PRIVATE_KEY": "",
+    "VAPID_PUBLIC_KEY": "",
+    "VAPID_SUBJECT": "",
 }
 
 # Keys that may hold secrets, so they can also come from *_FILE.
-SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD", "ALERT_WEBHOOK_SECRET", "AUDIT_KEY")
+SECRET_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_PASSWORD", "ALERT_WEBHOOK_SECRET", "AUDIT_KEY",
+               "VAPID_PRIVATE_KEY")
 
 # The packages' own settings, added by ``register`` when each package is imported.
 _registered: dict[str, Any] = {}
@@ -145,7 +178,51 @@ def from_environment(environ: os._Environ | dict[str, str] = os.environ) -> dict
             settings[key] = _coerce(key, environ[f"{ENV_PREFIX}{key}"], default)
     if not settings["DATABASE_URL"] and environ.get("DATABASE_URL"):
         settings["DATABASE_URL"] = environ["DATABASE_URL"]
+    settings["OIDC_PROVIDERS"] = oidc_providers(environ)
     return settings
+
+
+_OIDC_PREFIX = f"{ENV_PREFIX}OIDC_"
+_OIDC_ISSUER = "_ISSUER"
+
+
+def oidc_providers(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Every OpenID provider set as ``STEPCARE_OIDC_<NAME>_ISSUER`` with its other keys.
+
+    ``_CLIENT_ID``, ``_CLIENT_SECRET`` (or ``_CLIENT_SECRET_FILE``), ``_SCOPES`` (default
+    ``openid profile``), ``_ID_CLAIM`` (the claim with a national identifier, optional),
+    ``_ID_SYSTEM`` (that identifier's system URI, optional) and ``_LABEL`` (the button's
+    text; the name by default). Keyed by the lower-case name.
+    """
+    providers = {}
+    for variable, issuer in environ.items():
+        if not (variable.startswith(_OIDC_PREFIX) and variable.endswith(_OIDC_ISSUER)):
+            continue
+        name = variable[len(_OIDC_PREFIX):-len(_OIDC_ISSUER)]
+        if not name or not name.replace("_", "").isalnum():
+            raise ConfigError(f"{variable}: the provider's name must be letters and digits.")
+        key = f"OIDC_{name}"
+        if environ.get(f"{ENV_PREFIX}{key}_CLIENT_SECRET_FILE"):
+            secret = _read_secret_file(f"{key}_CLIENT_SECRET",
+                                       environ[f"{ENV_PREFIX}{key}_CLIENT_SECRET_FILE"])
+        else:
+            secret = environ.get(f"{ENV_PREFIX}{key}_CLIENT_SECRET", "")
+        client_id = environ.get(f"{ENV_PREFIX}{key}_CLIENT_ID", "")
+        if not issuer.strip() or not client_id or not secret:
+            raise ConfigError(f"OpenID provider {name}: set {ENV_PREFIX}{key}_ISSUER, "
+                              f"_CLIENT_ID and _CLIENT_SECRET (or _CLIENT_SECRET_FILE).")
+        providers[name.lower()] = {
+            "issuer": issuer.strip(),  # compared exactly with the tokens' iss
+            "client_id": client_id,
+            "client_secret": secret,
+            "scopes": environ.get(f"{ENV_PREFIX}{key}_SCOPES", "openid profile"),
+            "id_claim": environ.get(f"{ENV_PREFIX}{key}_ID_CLAIM", ""),
+            # The identifier system of that claim's values (urn:oid:1.2.208.176.1.2 for a
+            # CPR number): only with one is the identifier sent in FHIR (docs/fhir.md).
+            "id_system": environ.get(f"{ENV_PREFIX}{key}_ID_SYSTEM", ""),
+            "label": environ.get(f"{ENV_PREFIX}{key}_LABEL", name.title()),
+        }
+    return providers
 
 
 def database_uri(url: str | None, instance_path: str) -> str:
@@ -195,11 +272,14 @@ def flask_config(settings: dict[str, Any], instance_path: str) -> dict[str, Any]
     if not secret:
         secret = development_secret_key(instance_path)
     _check_crisis_region(settings["CRISIS_REGION"])
+    uri = database_uri(settings["DATABASE_URL"], instance_path)
     return {
         **settings,
         "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": database_uri(settings["DATABASE_URL"], instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": uri,
+        # A server can drop a pooled connection (restart, idle timeout): ping it on checkout.
+        # A SQLite file cannot; its ping would be a wasted statement on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not uri.startswith("sqlite")},
         "SESSION_COOKIE_NAME": "__Host-stepcare" if production else "stepcare",
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -8,6 +8,7 @@ from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +36,22 @@ SQLITE_BUSY_TIMEOUT_MS = 30000
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def add_if_unique(row: Base) -> bool:
+    """Add ``row`` and flush it in a savepoint; False if a unique index refused it.
+
+    For a row another request may be adding at the same moment (the same email, the same
+    double-submitted form): the loser's savepoint rolls back and the rest of its
+    transaction stands, so the caller can answer calmly instead of with a 500.
+    """
+    db.session.add(row)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def insert_or_ignore(model: type[Base], **values) -> bool:

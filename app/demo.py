@@ -19,13 +19,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import downgrade, upgrade
 
-from app import notify
-from app.accounts import operations, phones
+from app import demo_story, notify
+from app.accounts import operations, phones, recovery
 from app.accounts.models import Consent, Role, User
 from app.accounts.terms import load_terms
 from app.audit.demo import access_history
 from app.caseload.operations import assign
 from app.db import db, utcnow
+from app.erasure import operations as erasure
 from app.signals import DemoClinic, DemoHook, answers, demo_hooks
 
 DEMO_PASSWORD = "stepcare-demo-2026"  # noqa: S105 (printed for the demo on purpose)
@@ -81,9 +82,9 @@ def _clinician(name: str, email: str, role: Role) -> User:
     return user
 
 
-def _patient(name: str, index: int, rng: random.Random) -> User:
-    email = f"{name.split()[0].lower()}@demo.stepcare.dk".replace("ø", "oe").replace("æ", "ae")
-    language = "en" if index % 5 == 3 else "da"
+def _patient(name: str, index: int, rng: random.Random, language: str | None = None) -> User:
+    email = _email(name)
+    language = language or ("en" if index % 5 == 3 else "da")
     born = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45))
     user = operations.create_user(
         email=email,
@@ -155,21 +156,68 @@ def populate(seed: int = 2026) -> DemoClinic:
     for i, patient in enumerate(patients[:-5]):
         assign(patient, therapists[i % len(therapists)], by=admin)
     db.session.flush()
-    clinic = DemoClinic(admin=admin, therapists=therapists, patients=patients)
-    clinic.logins = [
-        ("admin", admin.email, "TOTP"),
-        *[("therapist", t.email, "TOTP") for t in therapists],
-        ("patient", patients[0].email, ""),
-        ("patient (English)", patients[3].email, ""),
-        ("patient (waiting)", patients[-1].email, ""),
-        ("patient (no phone yet)", patients[NO_PHONE_INDEX].email, "asked for it at sign-in"),
-    ]
+    clinic = DemoClinic(admin=admin, therapists=therapists, patients=patients,
+                        story=_story_patients(therapists, admin, rng))
+    clinic.logins = _logins()
+    # Before the hooks: interop's records the letter's delivery as a FHIR message.
+    demo_story.send_referral(clinic)
     for hook in hooks:
         if hook.populate is not None:
             hook.populate(clinic, rng)
+    demo_story.write_notes(clinic)
+    demo_story.record_contacts(clinic)
     # Anna (Danish) and Ahmed (English) find a week of their therapist's work in their log.
     access_history(therapists[0], admin, [patients[0], patients[3]])
+    _erasure_request(patients[ERASURE_INDEX])
+    # Anna wants her reminders both by email and as a notification on her phone (her
+    # account page shows the choice once the clinic sets its VAPID keys).
+    patients[0].reminder_channel = "both"
+    # Ahmed asked to move his account to his work address and has not followed the link
+    # yet: his account page shows the change waiting, with its cancel button.
+    recovery.issue(patients[3], recovery.CHANGE, email="ahmed.khan@example.org")
     return clinic
+
+
+#: This patient, waiting for a therapist, asked for erasure nine days ago: the admins'
+#: page of erasure requests shows her request and the day her record may be purged.
+ERASURE_INDEX = 26
+
+
+def _erasure_request(patient: User) -> None:
+    found = erasure.request_erasure(patient)
+    found.requested_at = utcnow() - timedelta(days=9)
+
+
+def _story_patients(therapists: list[User], admin: User, rng: random.Random) -> dict[str, User]:
+    """After the first thirty, so that their accounts and random draws stay as they were."""
+    now, story = utcnow(), {}
+    for offset, persona in enumerate(demo_story.STORY):
+        patient = _patient(persona.name, len(PATIENT_NAMES) + offset, rng, persona.language)
+        patient.created_at = persona.started_at(now) - timedelta(days=3)
+        assign(patient, therapists[persona.therapist], by=admin)
+        demo_story.backdate_assignment(patient, persona, now)
+        story[persona.key] = patient
+    return story
+
+
+def _email(name: str) -> str:
+    return f"{name.split()[0].lower()}@demo.stepcare.dk".replace("ø", "oe").replace("æ", "ae")
+
+
+def _logins() -> list[tuple[str, str, str]]:
+    """One login per role and state: (persona, email, step and state)."""
+    named = {i: _email(PATIENT_NAMES[i]) for i in (0, 1, 3, NO_PHONE_INDEX, -1)}
+    return [
+        ("admin", "admin@demo.stepcare.dk", "TOTP; outcomes at /admin/outcomes"),
+        *[("therapist", email, "TOTP") for _, email in THERAPISTS],
+        ("patient", named[0], "step 1, video room open now, safety plan"),
+        ("patient (English)", named[3], "step 3, safety plan"),
+        ("patient (open risk alert)", named[1], "step 2, alert with safety plan"),
+        ("patient (waiting)", named[-1], "waiting for a therapist"),
+        ("patient (no phone yet)", named[NO_PHONE_INDEX], "asked for it at sign-in"),
+        *[(f"patient ({p.name.split()[0]}, {p.language})", p.email,
+           f"step {p.step}: {p.state}") for p in demo_story.STORY],
+    ]
 
 
 @click.command("demo")
@@ -204,14 +252,10 @@ def _holds_data() -> bool:
 
 
 def _existing_logins() -> list[tuple[str, str, str]]:
-    """The demo's accounts still in the database: staff, then the first few patients."""
-    demo = db.select(User.role, User.email).where(User.email.like("%@demo.stepcare.dk"))
-    staff = db.session.execute(
-        demo.where(User.role != Role.PATIENT).order_by(User.role, User.id)).all()
-    patients = db.session.execute(
-        demo.where(User.role == Role.PATIENT).order_by(User.id).limit(4)).all()
-    return [(role, email, "TOTP") for role, email in staff] + [
-        (role, email, "") for role, email in patients]
+    """The demo's logins whose accounts are still in the database."""
+    present = set(db.session.execute(
+        db.select(User.email).where(User.email.like("%@demo.stepcare.dk"))).scalars())
+    return [login for login in _logins() if login[1] in present]
 
 
 def _echo_sign_in(logins: list[tuple[str, str, str]]) -> None:
@@ -222,8 +266,9 @@ def _echo_sign_in(logins: list[tuple[str, str, str]]) -> None:
         "Staff sign in with two-step login: add this key to an authenticator app "
         f"(type: time-based): {DEMO_TOTP_SECRET}"
     )
+    click.echo(f"  {'persona':<28} {'email':<28} step and state")
     for role, email, note in logins:
-        click.echo(f"  {role:<20} {email}  {note}")
+        click.echo(f"  {role:<28} {email:<28} {note}")
 
 
 def init_app(app: Flask) -> None:

@@ -19,7 +19,8 @@ def core_entries(user: User) -> list[NavEntry]:
         return [NavEntry(10, _l("Caseload"), "caseload.index")]
     if user.is_admin:
         return [NavEntry(10, _l("Patients"), "caseload.admin_patients"),
-                NavEntry(20, _l("Staff"), "accounts.admin_users")]
+                NavEntry(20, _l("Staff"), "accounts.admin_users"),
+                NavEntry(90, _l("Erasure requests"), "erasure.admin_requests")]
     return []
 
 

@@ -1,4 +1,4 @@
-"""Reminder emails that bring people back, without revealing anything about their health.
+"""Reminders (by email, push or both) that bring people back, revealing nothing of health.
 
 Domains answer the ``collect_reminders`` signal with the reminders that are due;
 ``flask --app app send-reminders`` (cron-friendly) sends each one at most once:
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import User
 from app.db import UTCDateTime, db, utcnow
+from app.push import sender as push_sender
 from app.signals import Reminder, collect_reminders, flattened
 
 mail = Mail()
@@ -61,7 +62,9 @@ def _body(user: User) -> str:
 def due_reminders(now: datetime) -> list[Reminder]:
     reminders: list[Reminder] = flattened(collect_reminders, current_app._get_current_object(),
                                           now=now)
-    return [r for r in reminders if not r.user.reminders_opt_out and r.user.is_active]
+    # An unverified address may be a stranger's (a typo at registration): write nothing to it.
+    return [r for r in reminders
+            if not r.user.reminders_opt_out and r.user.is_active and r.user.email_verified]
 
 
 def _claim(reminder: Reminder) -> bool:
@@ -80,11 +83,27 @@ def _unclaim(key: str) -> None:
     db.session.commit()
 
 
+def _pushed(user: User) -> bool:
+    """Push the reminder if the patient chose push; True if a device took it."""
+    if user.reminder_channel not in ("push", "both"):
+        return False
+    delivered = push_sender.send_to(user) > 0
+    db.session.commit()  # keep what the push services said (gone devices, last success)
+    return delivered
+
+
 def send(reminder: Reminder) -> bool:
-    """Send one reminder unless it was sent before; a failed send is retried next run."""
+    """Send one reminder unless it was sent before; a failed send is retried next run.
+
+    By the patient's choice it goes by email, push or both. Push only, but no device took
+    it (none subscribed, push off, the services failing): it goes by email instead, so that
+    no reminder is lost.
+    """
     if not _claim(reminder):
         return False
     user = reminder.user
+    if _pushed(user) and user.reminder_channel == "push":
+        return True
     with force_locale(user.language):
         message = Message(subject=_subject(reminder.kind), recipients=[user.email],
                           body=_body(user))

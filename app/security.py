@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,6 +26,8 @@ CSP = "; ".join(
         "media-src 'self' blob:",
         "connect-src 'self'",
         "font-src 'self'",
+        "worker-src 'self'",  # the service worker, /sw.js
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -32,6 +35,10 @@ CSP = "; ".join(
     ]
 )
 
+# Motion sensors and WebXR only where a page asks for them (the VR exposure scenes).
+NO_MOTION = "accelerometer=(), gyroscope=(), magnetometer=(), xr-spatial-tracking=()"
+WITH_MOTION = ("accelerometer=(self), gyroscope=(self), magnetometer=(self), "
+               "xr-spatial-tracking=(self)")
 NO_MEDIA = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 WITH_MEDIA = "camera=(self), microphone=(self), geolocation=(), payment=(), usb=()"
 
@@ -52,26 +59,40 @@ def roles_required(*roles: Role) -> Callable:
     return decorator
 
 
-def patient_data(view):
-    """Marks a page that shows patient data: browsers and proxies must not keep it."""
+def _flagged(view, flag: str):
+    """The view, setting ``g.<flag>`` first; the response headers read it."""
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        g.patient_data = True
+        setattr(g, flag, True)
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def patient_data(view):
+    """Marks a page that shows patient data: browsers and proxies must not keep it."""
+    return _flagged(view, "patient_data")
+
+
+def patient_page(bp: Blueprint, rule: str, *roles: Role, **options: Any) -> Callable:
+    """A route showing patient data to ``roles``: ``bp.route``, ``roles_required`` and
+    ``patient_data`` in the order every such page stacks them."""
+
+    def register(view):
+        return bp.route(rule, **options)(roles_required(*roles)(patient_data(view)))
+
+    return register
 
 
 def media_allowed(view):
     """Grants camera and microphone to this page only (the video pages)."""
+    return _flagged(view, "media_allowed")
 
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        g.media_allowed = True
-        return view(*args, **kwargs)
 
-    return wrapped
+def motion_allowed(view):
+    """Grants motion sensors and WebXR to this page only (the VR exposure scene)."""
+    return _flagged(view, "motion_allowed")
 
 
 def _set_headers(response):
@@ -81,10 +102,14 @@ def _set_headers(response):
     headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = WITH_MEDIA if g.get("media_allowed") else NO_MEDIA
-    # Look only at a user already loaded: static files must not touch the database.
+    motion = WITH_MOTION if g.get("motion_allowed") else NO_MOTION
+    media = WITH_MEDIA if g.get("media_allowed") else NO_MEDIA
+    headers["Permissions-Policy"] = f"{media}, {motion}"
+    # Look only at a user already loaded: static files must not touch the database. And
+    # not at its columns: this runs after the commit, which expired them, so reading one
+    # would open a transaction and reload the row. ``is_anonymous`` is a class constant.
     user = g.get("_login_user")
-    if g.get("patient_data") or (user is not None and user.is_authenticated):
+    if g.get("patient_data") or (user is not None and not user.is_anonymous):
         # Anything seen while signed in may be personal: never cache it.
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"

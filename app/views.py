@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template
 from flask_babel import get_locale
 from flask_login import current_user
+from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.models import Role
 from app.accounts.views import home_url, terms_for
 from app.caseload.operations import current_assignment
 from app.db import db
+from app.openapi import operation
 from app.security import patient_data, roles_required
 from app.signals import home_panels, sorted_panels
 
@@ -40,7 +44,15 @@ def terms():
     return render_template("main/terms.html", terms=terms_for(str(get_locale())))
 
 
+class Health(BaseModel):
+    status: Literal["ok", "error"]
+    database: Literal["ok", "unreachable"]
+
+
 @bp.route("/healthz")
+@operation("Whether the app and its database take a write (for load balancers).", public=True,
+           responses={200: (Health, "Healthy."), 503: (Health, "The database is unreachable "
+                                                                 "or read-only.")})
 def healthz():
     """Tell the truth on every poll: the database must take a write, not only a read.
 

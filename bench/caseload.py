@@ -18,6 +18,11 @@ What it does, in one run on one machine:
    serves Stepcare with gunicorn and loads ``/caseload`` and ``/patients/<id>`` (a random one
    of the 150 per request) concurrently, and ``/account``: the signed-in floor, a page with
    no patient data that every signed-in page's fixed costs bound from below.
+3. beside each database's Stepcare, serves the minimal signed-in page
+   (``bench/minimal_app.py``: a plain Flask app with Flask-Login, a server-side session
+   table, Flask-WTF, Flask-Babel, the same security headers and a commit) with the same
+   gunicorn command and workers on the same database, and reports every page as a share
+   of its throughput too (``bench/caseload_report.py``).
 
 The load generator is ``wrk`` (Debian package ``wrk``) with a Lua script that reports the
 median and p95; without wrk, a Python generator with threads. Loopback only, bounded by
@@ -27,12 +32,9 @@ median and p95; without wrk, a Python generator with threads. Loopback only, bou
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import hashlib
 import http.client
 import json
 import os
-import platform
 import secrets
 import shutil
 import socket
@@ -45,18 +47,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for extra in (str(ROOT), str(ROOT / "bench")):
-    if extra not in sys.path:
-        sys.path.insert(0, extra)
+# The repository first and bench/ last: bench/textmodel.py (a script) must not shadow the
+# textmodel package that Stepcare imports.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if p not in (str(ROOT), str(ROOT / "bench"))),
+               str(ROOT / "bench")]
 
 RESULTS_PATH = ROOT / "bench" / "RESULTS.md"
+from caseload_report import FLOOR_PAGE, report  # noqa: E402
+
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "stepcare_bench"
 COOKIE_NAME = "stepcare"  # development cookie name (production adds __Host-)
-GOAL = 0.30
-#: The signed-in floor: a page with no patient data that still does what every signed-in
-#: request must (server-side session check and touch, user load, CSRF token, headers).
-FLOOR_PAGE = "/account"
 
 WRK_SCRIPT = """
 local paths = {%(paths)s}
@@ -82,14 +83,12 @@ end
 def prepare(database_url: str, env: dict[str, str], args) -> dict:
     """Migrate, seed, sign in; count each page's SQL statements in-process."""
     os.environ.update(env)
-    from clinic_seed import seed
+    from clinic_seed import seed, signed_in_cookie
     from flask_migrate import upgrade
     from sqlalchemy import event
 
     from app import create_app
-    from app.accounts.models import UserSession
-    from app.accounts.sessions import SESSION_KEY
-    from app.db import db, utcnow
+    from app.db import db
     from programmes.operations import load_content
 
     if database_url.startswith("postgresql"):
@@ -102,14 +101,7 @@ def prepare(database_url: str, env: dict[str, str], args) -> dict:
         started = time.perf_counter()
         seeded = seed(patients=args.patients, caseload=args.caseload, weeks=args.weeks)
         seed_seconds = time.perf_counter() - started
-        token = secrets.token_urlsafe(32)
-        now = utcnow()
-        db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                                   user_id=seeded.therapist_id, created_at=now,
-                                   last_seen_at=now, reauthenticated_at=now))
-        db.session.commit()
-        cookie = app.session_interface.get_signing_serializer(app).dumps(
-            {SESSION_KEY: token, "_user_id": str(seeded.therapist_id), "_fresh": True})
+        cookie = signed_in_cookie(app, seeded.therapist_id)
         engine = db.engine
     client = app.test_client()
     client.set_cookie(COOKIE_NAME, cookie)
@@ -316,7 +308,7 @@ def run(args) -> str:
             server.wait_ready("/healthz")
             for path in ("/caseload", patient_paths[0]):
                 status, body = get(server.port, path, prepared["cookie"])
-                if status != 200 or b"Patient 0" not in body:
+                if status != 200 or b"Patient " not in body:
                     raise SystemExit(f"{label} {path}: {status}; see {server.log.name}")
             for page, paths in (("/caseload", ["/caseload"]),
                                 ("/patients/<id>", patient_paths),
@@ -324,60 +316,31 @@ def run(args) -> str:
                 load(server.port, paths, prepared["cookie"], _warmup(args), workdir)
                 measured = load(server.port, paths, prepared["cookie"], args, workdir)
                 results.append({"server": f"Stepcare, {label}", "page": page, **measured})
+        results.append(_minimal(label, env, args, workdir))
     load_after = os.getloadavg()[0]
     shutil.rmtree(workdir, ignore_errors=True)
     return report(results, facts, args, load_before, load_after)
 
 
+def _minimal(label: str, env: dict[str, str], args, workdir: Path) -> dict:
+    """The minimal signed-in page (bench/minimal_app.py), served as Stepcare, same database."""
+    from minimal_app import prepare as prepare_minimal
+
+    cookie = prepare_minimal(env["DATABASE_URL"], env["STEPCARE_SECRET_KEY"])
+    print(f"== {label}: minimal signed-in page", file=sys.stderr)
+    with Server("minimal_app:app", env, args.workers, workdir / f"minimal-{label}.log",
+                chdir=ROOT / "bench") as server:
+        server.wait_ready("/")
+        status, _body = get(server.port, "/", cookie)
+        if status != 200:
+            raise SystemExit(f"minimal page, {label}: {status}; see {server.log.name}")
+        load(server.port, ["/"], cookie, _warmup(args), workdir)
+        measured = load(server.port, ["/"], cookie, args, workdir)
+    return {"server": f"minimal signed-in, {label}", "page": "/", **measured}
+
+
 def _warmup(args):
     return argparse.Namespace(**{**vars(args), "duration": args.warmup})
-
-
-def report(results: list[dict], facts: dict, args, load_before: float,
-           load_after: float) -> str:
-    hello_rps = results[0]["rps"]
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [
-        f"## Caseload ({now})", "",
-        f"`python bench/caseload.py{' --skip-postgres' if args.skip_postgres else ''}`"
-        f" ({args.duration} s per page, {args.connections} connections, "
-        f"{args.workers} gunicorn sync workers, {results[0]['generator']} with "
-        f"{args.threads} threads, loopback).", "",
-        f"Python {platform.python_version()}, {os.cpu_count()} cores. Clinic: "
-        f"{args.patients:,} patients; the therapist has {args.caseload}, each with "
-        f"{args.weeks} weeks of weekly PHQ-9 and GAD-7. Load average (1 min) "
-        f"{load_before:.2f} before, {load_after:.2f} after; the load generator shares the "
-        "machine's cores with the server.", "",
-        "| server | page | median | p95 | requests/s | of hello-world | errors |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in results:
-        share = r["rps"] / hello_rps if hello_rps else 0
-        lines.append(f"| {r['server']} | `{r['page']}` | {r['p50_ms']:.1f} ms | "
-                     f"{r['p95_ms']:.1f} ms | {r['rps']:.0f} | {share:.1%} | {r['errors']} |")
-    lines.append("")
-    lines.append(f"`{FLOOR_PAGE}` is the signed-in floor: it shows no patient data, but does what "
-                 "every signed-in request must do (check and touch the server-side session, "
-                 "load the user, issue a CSRF token, set the security headers). No signed-in "
-                 "page can be faster than it.")
-    lines.append("")
-    for label, f in facts.items():
-        rows = ", ".join(f"{k} {v:,}" for k, v in f["rows"].items())
-        lines.append(f"- {label}: seeded in {f['seed_seconds']:.1f} s ({rows}); SQL statements "
-                     f"per request: `/caseload` {f['queries']['caseload']}, `/patients/<id>` "
-                     f"{f['queries']['patient']}, `{FLOOR_PAGE}` {f['queries']['account']}.")
-    met = all(r["rps"] / hello_rps >= GOAL for r in results if r["page"] == "/caseload")
-    lines.append(f"- Goal: caseload >= {GOAL:.0%} of hello-world throughput: "
-                 f"{'met' if met else 'not met'} ({_shares(results, '/caseload', hello_rps)}).")
-    lines.append(f"- The signed-in floor `{FLOOR_PAGE}` reaches "
-                 f"{_shares(results, FLOOR_PAGE, hello_rps)} of the hello-world.")
-    return "\n".join(lines) + "\n"
-
-
-def _shares(results: list[dict], page: str, hello_rps: float) -> str:
-    """'SQLite 0.4%, PostgreSQL 0.5%': each database's share of the hello-world for a page."""
-    return ", ".join(f"{r['server'].split(', ')[1]} {r['rps'] / hello_rps:.1%}"
-                     for r in results if r["page"] == page)
 
 
 def main() -> None:

@@ -13,16 +13,21 @@ Never the argon2 path per user: one hash is computed once and shared. The clinic
 
 from __future__ import annotations
 
+import hashlib
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import insert, text
 
 from app.accounts import passwords
-from app.accounts.models import Role, User
+from app.accounts.models import Role, User, UserSession
+from app.accounts.sessions import SESSION_KEY
 from app.caseload.models import CareAssignment, StepAssignment, TreatmentContact
-from app.db import db
+from app.db import db, utcnow
+from screening import content as screening_content
 from screening import routing
 from screening.instruments import load_instrument
 from screening.models import Answer, QuestionnaireResponse, RiskAlert, Screening
@@ -48,7 +53,9 @@ def seed(*, patients: int = 10_000, caseload: int = 150, weeks: int = 20,
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(weeks=weeks + 1)
     password_hash = passwords.hash_password(BENCH_PASSWORD)
-    phq9, gad7 = load_instrument("phq9"), load_instrument("gad7")
+    content = current_app.config["CONTENT_DIR"]
+    phq9, gad7 = load_instrument("phq9", content), load_instrument("gad7", content)
+    rules = screening_content.rules()  # the app's routing rules, from its CONTENT_DIR
     therapist_count = max(1, -(-patients // caseload))
     rows: dict[str, list[dict]] = {name: [] for name in (
         "users", "care", "steps", "screenings", "responses", "answers", "contacts", "alerts")}
@@ -104,12 +111,13 @@ def seed(*, patients: int = 10_000, caseload: int = 150, weeks: int = 20,
         severity = rng.uniform(0.45, 0.8)  # share of the item maximum at baseline
         baseline = [add_response(patient, instrument, screened_at, "screening", screening_id,
                                  True, severity) for instrument in (phq9, gad7)]
-        facts = routing.build_facts(*baseline, INTAKE)
+        facts = routing.build_facts(*baseline, INTAKE, None, content)
+        recommendation = routing.recommend(facts, rules)
         rows["screenings"].append({
             "id": screening_id, "patient_id": patient, "status": "reviewed",
             "started_at": screened_at - timedelta(minutes=20), "drafts": {},
-            "submitted_at": screened_at, "recommended_step": routing.recommend(facts).step,
-            "matched_rules": list(routing.recommend(facts).matched), "facts": facts,
+            "submitted_at": screened_at, "recommended_step": recommendation.step,
+            "matched_rules": list(recommendation.matched), "facts": facts,
             "confirmed_step": 2, "reviewed_by_id": therapist,
             "reviewed_at": screened_at + timedelta(hours=4)})
         enrolled = screened_at + timedelta(hours=4)
@@ -163,3 +171,15 @@ def _enrol(patient_ids: list[int], therapist_id: int, when: datetime) -> None:
 
 def therapist(therapist_id: int) -> User:
     return db.session.get(User, therapist_id)
+
+
+def signed_in_cookie(app, user_id: int) -> str:
+    """A live server session for ``user_id`` and the signed cookie that carries it."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                               user_id=user_id, created_at=now, last_seen_at=now,
+                               reauthenticated_at=now))
+    db.session.commit()
+    return app.session_interface.get_signing_serializer(app).dumps(
+        {SESSION_KEY: token, "_user_id": str(user_id), "_fresh": True})

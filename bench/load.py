@@ -4,10 +4,12 @@
     DATABASE_URL=postgresql://... python bench/load.py --workers 4
 
 It builds the demo clinic, starts gunicorn (gthread workers) on a free loopback port, and
-runs the patients' and therapists' real flows: sign-in (with TOTP for staff), home, the
-diary (a save a day, so two sessions of one patient race for the day's first entry),
-messages, the caseload, patient records and risk alerts. Every write the client saw succeed
-is checked in the database afterwards.
+runs the patients' and therapists' real flows: sign-in (with TOTP for staff), home, modules
+and their autosave, the diary (a save a day, so two sessions of one patient race for the
+day's first entry), messages, the caseload, patient records, replies and risk alerts. Every
+write the client saw succeed is checked in the database afterwards.
+
+tests/reliability/test_load.py runs the same flows (`run_load`) for a shorter time.
 """
 
 from __future__ import annotations
@@ -15,39 +17,48 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import pyotp
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.server import Gunicorn, build_demo, clinic_env, stored_writes  # noqa: E402
+
 PASSWORD = "stepcare-demo-2026"  # noqa: S105 - the demo's published password
 TOTP = "STEPCAREDEMOTOTPSECRETXYZ234567A"
 THERAPISTS = ["mette@demo.stepcare.dk", "jonas@demo.stepcare.dk", "amira@demo.stepcare.dk"]
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+MODULE = re.compile(r'href="(/programmes/[^/"]+/[^/"#]+)"')
+TEXT_BLOCK = re.compile(r'name="b-([a-z0-9-]+)-text"')
 
 
+@dataclass
 class Tally:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.times: dict[str, list[float]] = defaultdict(list)
-        self.errors: dict[str, int] = defaultdict(int)
-        self.saved_diary: set[tuple[str, str]] = set()
+    """Every response's time and status per page, and the writes the client saw succeed."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    ok: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    server_errors: set[int] = field(default_factory=set)  # the statuses >= 500 seen
+    saved: dict[str, set] = field(default_factory=lambda: defaultdict(set))
 
     def hit(self, session: requests.Session, page: str, method: str, url: str, **kwargs):
         start = time.perf_counter()
         try:
-            response = session.request(method, url, timeout=30, **kwargs)
+            response = session.request(method, url, timeout=60, **kwargs)
             status = response.status_code
         except requests.RequestException:
             response, status = None, 599
@@ -55,94 +66,157 @@ class Tally:
             self.times[page].append(time.perf_counter() - start)
             if status >= 500:
                 self.errors[page] += 1
+                self.server_errors.add(status)
+            elif status < 400:
+                self.ok[page] += 1
         return response
 
+    def acknowledged(self, kind: str, write: tuple) -> None:
+        with self.lock:
+            self.saved[kind].add(write)
 
-def _token(response) -> str:
+    def total(self) -> int:
+        return sum(len(t) for t in self.times.values())
+
+    def table(self) -> str:
+        rows = ["| page | requests | >= 500 | p50 ms | p95 ms |", "|---|---|---|---|---|"]
+        for page, times in sorted(self.times.items()):
+            ordered = sorted(times)
+            p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+            rows.append(f"| {page} | {len(times)} | {self.errors.get(page, 0)} | "
+                        f"{statistics.median(times) * 1000:.0f} | {p95 * 1000:.0f} |")
+        return "\n".join(rows)
+
+
+def token(response) -> str:
     match = TOKEN.search(response.text) if response is not None else None
     return match.group(1) if match else ""
 
 
-def _sign_in(tally: Tally, base: str, email: str, staff: bool) -> requests.Session:
+def _redirected_to(response, path: str) -> bool:
+    """A 302 to `path`, not to the sign-in page: the write was taken."""
+    return (response is not None and response.status_code == 302
+            and response.headers.get("Location", "").split("?")[0].endswith(path))
+
+
+def sign_in(tally: Tally, base: str, email: str, staff: bool = False) -> requests.Session:
     session = requests.Session()
     page = tally.hit(session, "login form", "GET", base + "/login")
     response = tally.hit(session, "sign in", "POST", base + "/login",
-                         data={"csrf_token": _token(page), "email": email, "password": PASSWORD})
+                         data={"csrf_token": token(page), "email": email, "password": PASSWORD})
     if staff and response is not None:
         tally.hit(session, "two-step", "POST", base + "/login/two-step",
-                  data={"csrf_token": _token(response), "code": pyotp.TOTP(TOTP).now()})
+                  data={"csrf_token": token(response), "code": pyotp.TOTP(TOTP).now()})
     return session
 
 
-def _patient(tally: Tally, base: str, email: str, until: float, index: int) -> None:
-    session = _sign_in(tally, base, email, staff=False)
-    saves = 0
-    while time.monotonic() < until:
+def _first_text_block(tally: Tally, session, base: str) -> tuple[str, str] | None:
+    """The patient's first module with a free-text exercise: (module path, block id)."""
+    listing = tally.hit(session, "programmes", "GET", base + "/programmes")
+    for path in sorted(set(MODULE.findall(listing.text if listing is not None else "")))[:3]:
+        module = tally.hit(session, "module", "GET", base + path)
+        block = TEXT_BLOCK.search(module.text if module is not None else "")
+        if block:
+            return path, block.group(1)
+    return None
+
+
+def _autosave(tally: Tally, session, base: str, email: str, module: tuple[str, str]) -> None:
+    path, block = module
+    page = tally.hit(session, "module", "GET", base + path)
+    saved = tally.hit(session, "autosave", "POST", f"{base}{path}/answers/{block}",
+                      headers={"Accept": "application/json"},
+                      data={"csrf_token": token(page), f"b-{block}-text": "Went for a walk."})
+    if saved is not None and saved.status_code == 200:
+        tally.acknowledged("answers", (email, block))
+
+
+def _diary(tally: Tally, session, base: str, email: str, day: date, mood: int) -> None:
+    diary = tally.hit(session, "diary page", "GET", base + "/diary")
+    saved = tally.hit(session, "diary save", "POST", base + "/diary", allow_redirects=False,
+                      data={"csrf_token": token(diary), "day": day.isoformat(),
+                            "mood": str(mood), "note": "A walk after work."})
+    if _redirected_to(saved, "/diary"):
+        tally.acknowledged("diary", (email, day.isoformat()))
+
+
+def _message(tally: Tally, session, base: str, thread: str, page: str) -> None:
+    form = tally.hit(session, page, "GET", base + thread)
+    body = f"See you on Thursday ({uuid.uuid4().hex[:12]})."
+    sent = tally.hit(session, page + " send", "POST", base + thread, allow_redirects=False,
+                     data={"csrf_token": token(form), "body": body})
+    if _redirected_to(sent, thread):
+        tally.acknowledged("messages", (body,))
+
+
+def patient(tally: Tally, base: str, email: str, until: float, index: int) -> None:
+    session = sign_in(tally, base, email)
+    module = _first_text_block(tally, session, base)
+    rounds = 0
+    while rounds == 0 or time.monotonic() < until:  # every flow at least once
         tally.hit(session, "home", "GET", base + "/home")
-        diary = tally.hit(session, "diary page", "GET", base + "/diary")
         # The diary takes the last 30 days; a patient's two sessions save the same days.
-        day, saves = date.today() - timedelta(days=saves % 30), saves + 1
-        saved = tally.hit(session, "diary save", "POST", base + "/diary", data={
-            "csrf_token": _token(diary), "day": day.isoformat(), "mood": str(index % 11),
-            "note": f"A walk after work ({index})."}, allow_redirects=False)
-        if saved is not None and saved.status_code == 302 and "/diary" in saved.headers.get(
-                "Location", ""):  # not the sign-in page
-            with tally.lock:
-                tally.saved_diary.add((email, day.isoformat()))
-        tally.hit(session, "messages", "GET", base + "/messages")
+        _diary(tally, session, base, email, date.today() - timedelta(days=rounds % 30),
+               index % 11)
+        if module is not None:
+            _autosave(tally, session, base, email, module)
+        if rounds % 3 == index % 3:
+            _message(tally, session, base, "/messages", "messages")
+        else:
+            tally.hit(session, "messages", "GET", base + "/messages")
+        rounds += 1
 
 
-def _therapist(tally: Tally, base: str, email: str, until: float) -> None:
-    session = _sign_in(tally, base, email, staff=True)
-    while time.monotonic() < until:
+def therapist(tally: Tally, base: str, email: str, until: float) -> None:
+    session = sign_in(tally, base, email, staff=True)
+    rounds = 0
+    while rounds == 0 or time.monotonic() < until:  # every flow at least once
         caseload = tally.hit(session, "caseload", "GET", base + "/caseload")
-        records = re.findall(r'href="(/patients/\d+)"', caseload.text if caseload else "")
-        for record in sorted(set(records))[:3]:
+        records = sorted(set(re.findall(r'href="(/patients/\d+)"',
+                                        caseload.text if caseload is not None else "")))
+        for record in records[rounds % 5:rounds % 5 + 2]:
             tally.hit(session, "patient record", "GET", base + record)
+            _message(tally, session, base, record + "/messages", "reply")
         tally.hit(session, "alerts", "GET", base + "/alerts")
+        rounds += 1
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _arriving(delay: float, flow, *args) -> threading.Thread:
+    def arrive():
+        time.sleep(delay)
+        flow(*args)
+    return threading.Thread(target=arrive)
 
 
-def _serve(env: dict, workers: int, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class",
-         "gthread", "--threads", "8", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=open(os.environ.get("STEPCARE_LOAD_LOG", os.devnull), "w"))  # noqa: SIM115
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return server
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
+def run_load(base: str, patients: list[str], users: int, seconds: float,
+             ramp: float = 5.0) -> Tally:
+    """`users` users for `seconds`: one therapist account each for the first few (a TOTP
+    code is taken once per account), patients for the rest, two sessions for some.
+
+    They arrive over `ramp` seconds, as a clinic's users do: 50 argon2 checks in the same
+    instant would measure nothing but the password hash.
+    """
+    tally, until = Tally(), time.monotonic() + ramp + seconds
+    staff = THERAPISTS[:max(1, users // 15)]
+    threads = [_arriving(ramp * n / users, therapist, tally, base, email, until)
+               for n, email in enumerate(staff)]
+    for n in range(len(staff), users):
+        threads.append(_arriving(ramp * n / users, patient, tally, base,
+                                 patients[n % len(patients)], until, n))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return tally
 
 
-def _patients(env: dict) -> list[str]:
-    listing = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", "from app import create_app; from app.db import db; "
-         "from app.accounts.models import User\napp = create_app()\nwith app.app_context():\n"
-         "    print('\\n'.join(u.email for u in db.session.execute(db.select(User).where("
-         "User.role == 'patient', User.phone.is_not(None))).scalars()))"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    return listing.stdout.split()
-
-
-def _lost_writes(env: dict, saved: set[tuple[str, str]]) -> int:
-    check = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", "from app import create_app; from app.db import db\n"
-         "from app.accounts.models import User; from programmes.models import MoodEntry\n"
-         "app = create_app()\nwith app.app_context():\n"
-         "    for email, day in db.session.execute(db.select(User.email, MoodEntry.day)"
-         ".join(MoodEntry, MoodEntry.patient_id == User.id)): print(email, day)"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    stored = {tuple(line.split()) for line in check.stdout.splitlines()}
-    return len(saved - stored)
+def lost_writes(env: dict, tally: Tally) -> dict[str, list]:
+    """The acknowledged writes the database does not hold, by kind."""
+    stored = stored_writes(env)
+    kept = {"diary": {tuple(row) for row in stored["diary"]},
+            "answers": {tuple(row) for row in stored["answers"]},
+            "messages": {(body,) for body in stored["messages"]}}
+    return {kind: sorted(tally.saved[kind] - kept[kind]) for kind in kept}
 
 
 def main() -> None:
@@ -151,44 +225,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    instance = tempfile.mkdtemp(prefix="stepcare-load-")
-    env = {**os.environ, "STEPCARE_INSTANCE_PATH": instance,
-           "STEPCARE_LOGIN_LIMIT_PER_IP": "100000 per minute",
-           "STEPCARE_LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
-           "STEPCARE_LOGIN_LIMIT_PER_ACCOUNT_ALL": "100000 per minute"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "demo", "--reset"],  # noqa: S603
-                   cwd=ROOT, env=env, check=True, capture_output=True)
-    patients = _patients(env)
-    port = _free_port()
-    server = _serve(env, args.workers, port)
-    base, tally = f"http://127.0.0.1:{port}", Tally()
-    until = time.monotonic() + args.seconds
-    threads = []
-    for n in range(args.users):
-        if n % 10 == 9:
-            target = (_therapist, (tally, base, THERAPISTS[n % 3], until))
-        else:
-            target = (_patient, (tally, base, patients[n % len(patients)], until, n))
-        threads.append(threading.Thread(target=target[0], args=target[1]))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
-    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    total = sum(len(t) for t in tally.times.values())
-    errors = sum(tally.errors.values())
+    env = clinic_env(Path(tempfile.mkdtemp(prefix="stepcare-load-")),
+                     os.environ.get("DATABASE_URL"))
+    build_demo(env, reset=True)
+    server = Gunicorn(env, workers=args.workers).start()
+    try:
+        tally = run_load(server.base, stored_writes(env)["patients"], args.users, args.seconds)
+    finally:
+        server.stop()
+    lost = lost_writes(env, tally)
+    database = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
     print(f"{database}, gunicorn {args.workers} gthread workers, {args.users} users, "
-          f"{args.seconds} s: {total} requests, {errors} responses >= 500, "
-          f"{_lost_writes(env, tally.saved_diary)} of {len(tally.saved_diary)} acknowledged "
-          "diary saves missing afterwards.\n")
-    print("| page | requests | >= 500 | p50 ms | p95 ms |\n|---|---|---|---|---|")
-    for page, times in sorted(tally.times.items()):
-        ordered = sorted(times)
-        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-        print(f"| {page} | {len(times)} | {tally.errors[page]} | "
-              f"{statistics.median(times) * 1000:.0f} | {p95 * 1000:.0f} |")
+          f"{args.seconds} s: {tally.total()} requests, {sum(tally.errors.values())} "
+          "responses >= 500; acknowledged writes missing afterwards: "
+          + ", ".join(f"{len(lost[k])} of {len(tally.saved[k])} {k}" for k in lost) + ".\n")
+    print(tally.table())
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"  # the shipped content
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -76,7 +77,7 @@ class Scored:
 def score(rows: list[Row], *, lang_hint: bool = False) -> list[Scored]:
     out = []
     for r in rows:
-        hits = detect(r.text, r.lang if lang_hint else None)
+        hits = detect(r.text, r.lang if lang_hint else None, content_dir=CONTENT)
         out.append(Scored(r, int(bool(hits)), tuple(h.rule_id for h in hits)))
     return out
 
@@ -119,7 +120,7 @@ def kind_table(scored: list[Scored]) -> list[tuple[str, int, str]]:
 
 
 def report(scored: list[Scored]) -> str:
-    rs = load_rules()
+    rs = load_rules(CONTENT)
     lines = [
         f"Rules: {rs.path.relative_to(ROOT) if rs.path.is_relative_to(ROOT) else rs.path}"
         f"  patterns per language: {rs.pattern_counts()}"

@@ -55,6 +55,7 @@ def score(rows, *, encoder, classifier, lang_hint: bool) -> list[Scored]:
             classifier=classifier,
             similarity_threshold=0.0,  # thresholds are applied below, per setting
             classifier_threshold=0.0,
+            content_dir=ROOT / "content",
         )
         out.append(Scored(r, tuple(sentences)))
     return out

@@ -1,8 +1,9 @@
 """Shared parts of the video benchmarks: a clinic of open rooms, signed-in cookies, gunicorn.
 
 Never imported by the tests. Media stays on loopback: the server runs with the documented
-settings ``STEPCARE_VIDEO_HOST_ADDRESSES=127.0.0.1`` and ``STEPCARE_VIDEO_LOOPBACK_ONLY=true``
-and no ICE servers (browser.md, "WebRTC on loopback only").
+settings ``STEPCARE_VIDEO_HOST_ADDRESSES=127.0.0.1`` and
+``STEPCARE_VIDEO_MEDIA_NETWORKS=127.0.0.0/8`` and no ICE servers (browser.md, "WebRTC on
+loopback only").
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def server_env(database_url: str, instance: Path) -> dict[str, str]:
         "STEPCARE_SECRET_KEY": SECRET_KEY,
         "STEPCARE_DEFAULT_LANGUAGE": "en",
         "STEPCARE_VIDEO_HOST_ADDRESSES": "127.0.0.1",
-        "STEPCARE_VIDEO_LOOPBACK_ONLY": "true",
+        "STEPCARE_VIDEO_MEDIA_NETWORKS": "127.0.0.0/8",
         "STEPCARE_VIDEO_ECHO_MAX_SESSIONS": "16",
     }
 

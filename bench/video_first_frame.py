@@ -38,6 +38,8 @@ from video_common import (  # noqa: E402
 )
 
 GOAL_MS = 1000
+# The tests' peer-connection watcher (statistics of the page's live connection).
+PEER_WATCH = Path(__file__).resolve().parent.parent / "tests" / "video" / "peer_watch.js"
 MILESTONES = ("therapist live", "therapist offer-sent", "patient live", "patient offer-received",
               "patient answer-sent", "therapist answer-received", "therapist connected",
               "patient connected", "therapist", "patient")
@@ -45,10 +47,10 @@ MILESTONES = ("therapist live", "therapist offer-sent", "patient live", "patient
 WATCH_FIRST_FRAME = """() => {
   window.__firstFrameAt = null;
   const timer = setInterval(async () => {
-    const call = window.stepcareCall;
-    if (!call || !call.pc) return;
-    const stats = await call.stats();
-    if (stats.framesDecoded > 0) { window.__firstFrameAt = Date.now(); clearInterval(timer); }
+    const stats = await window.peerWatch.stats();
+    if (!stats || stats.framesDecoded === 0) return;
+    window.__firstFrameAt = Date.now();
+    clearInterval(timer);
   }, 5);
 }"""
 MARKS = """() => Object.fromEntries(performance.getEntriesByType('mark')
@@ -65,13 +67,14 @@ def one_call(browser, base_url: str, room) -> dict[str, float]:
     contexts, pages = [], []
     for cookie in (room.patient_cookie, room.therapist_cookie):
         context = browser.new_context()
+        context.add_init_script(path=PEER_WATCH)
         context.add_cookies([{"name": COOKIE_NAME, "value": cookie, "url": base_url}])
         contexts.append(context)
         pages.append(context.new_page())
     patient, therapist = pages
     try:
         patient.goto(f"{base_url}/video/{room.room_id}")
-        patient.wait_for_function("() => window.stepcareCall && window.stepcareCall.state")
+        # The therapist's "Let ... in" shows once the patient waits in the room.
         therapist.goto(f"{base_url}/video/{room.room_id}")
         therapist.wait_for_selector("#call-admit:not([hidden])")
         for page in pages:

@@ -1,4 +1,4 @@
-"""Signalling for many concurrent rooms, driven by the headless client (video/client.py).
+"""Signalling for many concurrent rooms, driven by the headless client (tests/video/client.py).
 
 Usage (from the repository root; run by hand, never by pytest)::
 
@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The headless client is test tooling (tests/video/client.py), not part of the product.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from video_common import (  # noqa: E402
     COOKIE_NAME,
@@ -44,7 +46,7 @@ from video_common import (  # noqa: E402
 
 
 def client(url: str, room_id: str, cookie: str, media: str):
-    from video.client import CallClient
+    from tests.video.client import CallClient
 
     return CallClient(url, room_id, cookies={COOKIE_NAME: cookie}, video=media == "video",
                       audio=media in ("audio", "video"), size=(160, 120), fps=5,

@@ -23,16 +23,28 @@ config.register(DEFAULTS)
 
 def init_app(app: Flask) -> None:
     from app import signals
-    from programmes import alerts, caseload, cli, demo, panels, reminders, views
+    from programmes import (
+        alerts,
+        caseload,
+        cli,
+        content_part,
+        demo,
+        panels,
+        reminders,
+        views,
+        vr_views,  # noqa: F401 - its routes join views.bp
+    )
 
     app.register_blueprint(views.bp)
     cli.init_app(app)
     signals.nav_entries.connect(panels.nav)
     signals.home_panels.connect(panels.home_panel)
     signals.record_panels.connect(panels.record_panel)
+    signals.record_panels.connect(panels.vr_panel)
     signals.step_assigned.connect(panels.on_step_assigned)
     signals.caseload_facts.connect(caseload.facts)
     signals.caseload_columns.connect(caseload.columns)
     signals.collect_reminders.connect(reminders.collect)
     signals.alert_sweep.connect(alerts.sweep)
     signals.demo_hooks.connect(demo.hook)
+    signals.content_load.connect(content_part.load)

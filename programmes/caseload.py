@@ -110,7 +110,10 @@ def _programme_facts(patient_ids: list[int], lang: str, now) -> dict[int, dict]:
             unlocked_ids=unlocked.get(enrolment.id, set())), done)
         row["programme"] = outline.title
         row["module"] = following.title if following else None
-        row["modules_done"] = unlocking.progress(outline.modules, done)
+        row["modules_done"] = (
+            # As operations.progress_fraction: the self-help library counts every module.
+            (sum(1 for m in outline.modules if m.id in done), len(outline.modules))
+            if outline.step == 1 else unlocking.progress(outline.modules, done))
     return facts
 
 

@@ -1,30 +1,17 @@
-"""``flask --app app content check`` and ``flask --app app content load``."""
+"""``flask --app app content load`` (``content check`` is the core's, for all packages)."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
+from app.content.cli import content_cli
 from app.db import db
 from programmes import operations
-from programmes.content import ContentError, check_content
-
-content_cli = AppGroup("content", help="Check and load programme content.")
+from programmes.content import ContentError
 
 
-@content_cli.command("check")
-def check_command() -> None:
-    """Validate every programme, naming the file and line of each problem."""
-    problems = check_content(current_app.config["CONTENT_DIR"])
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in the content.")
-    click.echo("Content OK.")
-
-
-@content_cli.command("load")
+@click.command("load")
 def load_command() -> None:
     """Upsert the content into the database; progress and answers survive edits."""
     try:
@@ -39,4 +26,5 @@ def load_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(content_cli)
+    # The core's ``content`` group: ``load`` joins ``check`` there.
+    content_cli.add_command(load_command)

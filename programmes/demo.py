@@ -7,59 +7,55 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app.caseload.operations import current_assignment
+from app.caseload.operations import current_assignment, current_step
 from app.db import db, utcnow
 from app.signals import DemoClinic, DemoHook
-from programmes import diary, operations
+from programmes import demo_vr, diary, operations
+from programmes.demo_text import TEXT
 from programmes.exercises import WORRY_LOG_ROWS
 
-SAMPLE_TEXT = {
-    "reflection": "I used to enjoy cooking for friends and walking by the water.",
-    "homework": ("This week I went for three short walks and called my sister once. "
-                 "Tuesday was hard, but I still went out for ten minutes."),
-}
 
-
-def _sample_answer(block) -> dict:
+def _sample_answer(block, language: str) -> dict:
+    text = TEXT[language]
     kind = block.type
-    if kind in SAMPLE_TEXT:
-        return {"text": SAMPLE_TEXT[kind]}
+    if kind in ("reflection", "homework"):
+        return {"text": text[kind]}
     if kind == "slider":
         return {"value": (block.fields["min"] + block.fields["max"]) // 2}
     if kind == "quiz":
         return {"choice": block.fields["answer"]}
     if kind == "activity_planner":
-        return {"days": [{"plan": "Walk 15 minutes", "done": d < 3, "mood": 5 + d % 3}
+        return {"days": [{"plan": text["plan"], "done": d < 3, "mood": 5 + d % 3}
                          for d in range(block.fields["days"])]}
     if kind == "worry_log":
-        return {"entries": [{"worry": "Will I manage at work?" if i == 0 else "",
+        return {"entries": [{"worry": text["worry"] if i == 0 else "",
                              "kind": "hypothetical" if i == 0 else None,
-                             "action": "Wrote it down for worry time" if i == 0 else ""}
+                             "action": text["worry_action"] if i == 0 else ""}
                             for i in range(WORRY_LOG_ROWS)]}
     if kind == "exposure_ladder":
-        return {"steps": [{"situation": f"Step {s + 1}", "fear": 20 + 10 * s, "done": s < 2}
-                          for s in range(block.fields["steps"])]}
-    return {"situation": "A message from my boss", "feelings": "Anxious",
-            "intensity_before": 70, "automatic_thought": "I did something wrong",
-            "evidence_for": "", "evidence_against": "She often writes like that",
-            "balanced_thought": "It is probably a normal question", "feelings_after": "Calmer",
+        return {"steps": [{"situation": f"{text['step']} {s + 1}", "fear": 20 + 10 * s,
+                           "done": s < 2} for s in range(block.fields["steps"])]}
+    return {"situation": text["situation"], "feelings": text["feelings"],
+            "intensity_before": 70, "automatic_thought": text["thought"],
+            "evidence_for": "", "evidence_against": text["against"],
+            "balanced_thought": text["balanced"], "feelings_after": text["after"],
             "intensity_after": 35}
 
 
 def _work_through(enrolment, done_count: int, rng: random.Random, *, feedback: bool) -> None:
+    language = enrolment.patient.language
     for module in enrolment.programme.current_modules[:done_count + 1]:
         operations.mark_opened(enrolment, module)
         for block in operations.as_content_module(module, enrolment.patient.language).blocks:
             answer = operations.save_answer(enrolment.patient, module, block,
-                                            _sample_answer(block))
+                                            _sample_answer(block, language))
             if block.type == "homework":
                 submission = operations.submit_homework(
                     enrolment.patient, module, answer, enrolment.therapist_id)
                 if feedback and module is not enrolment.programme.current_modules[done_count]:
                     operations.give_feedback(
                         submission, by=enrolment.therapist,
-                        text="Thank you for this. Going out on a hard day is real progress. "
-                             "Next week, try to plan one walk with someone else.")
+                        text=TEXT[language]["feedback"])
         if module is not enrolment.programme.current_modules[done_count]:
             operations.complete_module(enrolment, module)
 
@@ -67,24 +63,37 @@ def _work_through(enrolment, done_count: int, rng: random.Random, *, feedback: b
 def _diary(patient, rng: random.Random) -> None:
     today = utcnow().date()
     mood = rng.randint(3, 6)
+    notes = TEXT[patient.language]["diary"]
     for days_ago in range(20, -1, -1):
         if rng.random() < 0.8:
             mood = max(0, min(10, mood + rng.choice((-1, 0, 0, 1, 1))))
-            diary.save_mood(patient, today - timedelta(days=days_ago), mood, None)
+            note = notes[days_ago % len(notes)] if days_ago % 3 == 0 else None
+            diary.save_mood(patient, today - timedelta(days=days_ago), mood, note)
+
+
+def _progress(patient, index: int, rng: random.Random) -> None:
+    step = current_step(patient)
+    for enrolment in operations.active_enrolments(patient):
+        # The programme began with the step (screening's part backdated it), so weekly
+        # modules have opened as they would have.
+        enrolment.started_at = step.started_at
+        weeks = max(1, (utcnow() - step.started_at).days // 7)
+        if enrolment.therapist_id is None and current_assignment(patient):
+            enrolment.therapist_id = current_assignment(patient).therapist_id
+        _work_through(enrolment, min(weeks, len(enrolment.programme.current_modules) - 1),
+                      rng, feedback=index % 3 != 0)
 
 
 def populate(clinic: DemoClinic, rng: random.Random) -> None:
     for index, patient in enumerate(clinic.patients[:-5]):
-        for enrolment in operations.active_enrolments(patient):
-            # Backdate the start so weekly modules have opened as they would have.
-            weeks = 1 + index % 6
-            enrolment.started_at = utcnow() - timedelta(weeks=weeks, days=1)
-            if enrolment.therapist_id is None and current_assignment(patient):
-                enrolment.therapist_id = current_assignment(patient).therapist_id
-            _work_through(enrolment, min(weeks, len(enrolment.programme.current_modules) - 1),
-                          rng, feedback=index % 3 != 0)
+        _progress(patient, index, rng)
         if index % 2 == 0:
             _diary(patient, rng)
+    for index, patient in enumerate(clinic.story.values()):
+        if current_step(patient) is not None:  # the discharged have no programme open
+            _progress(patient, index + 1, rng)
+            _diary(patient, rng)
+    demo_vr.populate([*clinic.story.values(), *clinic.patients])
     db.session.flush()
 
 

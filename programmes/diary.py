@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from app import crisis
 from app.accounts.models import User
@@ -35,6 +38,11 @@ def save_mood(patient: User, day: date, mood: int, note: str | None) -> MoodEntr
     if note and note != before and patient_wrote(PatientText(patient, note, "diary")):
         crisis.offer_now()
     return entry
+
+
+def clinic_today() -> date:
+    """The diary's days are the clinic's calendar days, not UTC's."""
+    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def mood_entries(patient: User, limit: int = 60) -> list[MoodEntry]:

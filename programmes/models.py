@@ -179,3 +179,42 @@ class MoodEntry(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VrSession(db.Model):
+    """One virtual-reality exposure session: a scene block of a module, climbed level by
+    level with a SUDS rating (0-100) before, at each level and after."""
+
+    __tablename__ = "vr_session"
+    __table_args__ = (Index("ix_vr_session_patient", "patient_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("programme_module.id"))
+    block_id: Mapped[str] = mapped_column(String(64))
+    scene: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    highest_level: Mapped[int] = mapped_column(default=0)
+
+    module: Mapped[ModuleRecord] = relationship()
+    ratings: Mapped[list[VrRating]] = relationship(
+        cascade="all, delete-orphan", order_by="VrRating.id")
+
+
+class VrRating(db.Model):
+    """A SUDS rating (0-100) in a session: before the first level, at a level, or after."""
+
+    __tablename__ = "vr_rating"
+    __table_args__ = (
+        CheckConstraint("suds BETWEEN 0 AND 100", name="suds"),
+        CheckConstraint("phase IN ('before', 'during', 'after')", name="phase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("vr_session.id"), index=True)
+    level: Mapped[int]
+    phase: Mapped[str] = mapped_column(String(8))
+    suds: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

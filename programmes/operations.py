@@ -231,7 +231,13 @@ def completed_ids(enrolment: Enrolment) -> set[int]:
 
 
 def progress_fraction(enrolment: Enrolment) -> tuple[int, int]:
-    return unlocking.progress(enrolment.programme.current_modules, completed_ids(enrolment))
+    modules = enrolment.programme.current_modules
+    if enrolment.programme.step == 1:
+        # The self-help library has no required path: every module it lists is one the
+        # patient can complete, so "0 of 1" beside seven modules reads as a fault.
+        done = completed_ids(enrolment)
+        return sum(1 for m in modules if m.id in done), len(modules)
+    return unlocking.progress(modules, completed_ids(enrolment))
 
 
 def next_module(enrolment: Enrolment) -> ModuleRecord | None:

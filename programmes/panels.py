@@ -6,14 +6,16 @@ Every receiver reads what its template shows before any template renders.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import dates
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import User
 from app.signals import NavEntry, Panel, StepChange
-from programmes import diary, operations
+from programmes import charts, diary, operations, vr
 
 
 def nav(user: User) -> list[NavEntry]:
@@ -43,9 +45,20 @@ def record_panel(patient: User) -> Panel:
         "enrolments": [(e, operations.progress_fraction(e), operations.open_modules(e),
                         operations.completed_ids(e)) for e in enrolments],
         "submissions": operations.submissions_for(patient),
-        "moods": diary.mood_entries(patient, 14),
+        **_mood_context(patient),
         "form": ConfirmForm(),
     })
+
+
+def _mood_context(patient: User) -> dict:
+    """The patient's last 30 diary days, as a chart and a table, for the therapist."""
+    today = diary.clinic_today()
+    entries = [e for e in diary.mood_entries(patient, charts.DAYS)
+               if e.day > today - timedelta(days=charts.DAYS)]
+    title = _("%(name)s's mood over the last 30 days, from 0 (very low) to 10 (very good)",
+              name=patient.name)
+    return {"moods": entries,
+            "mood_chart": charts.mood_chart(entries, today, title) if entries else None}
 
 
 def on_step_assigned(sender: User, *, change: StepChange, **_kwargs) -> None:
@@ -55,3 +68,20 @@ def on_step_assigned(sender: User, *, change: StepChange, **_kwargs) -> None:
             operations.end_enrolment(enrolment)
         return
     operations.enrol_for_step(change.patient, change.step, change.therapist, change.context)
+
+
+def vr_panel(patient: User) -> Panel | None:
+    """The patient's VR exposure sessions: each one's SUDS curve and highest level."""
+    sessions = vr.sessions_for(patient)
+    if not sessions:
+        return None
+    rows = []
+    for session in sessions:
+        title = _("%(name)s's anxiety (SUDS 0-100) in the %(scene)s scene on %(when)s",
+                  name=patient.name, scene=vr.scene_name(session.scene),
+                  when=dates.text(session.started_at, "date"))
+        chart = vr.suds_chart(session, title) if session.ratings else None
+        rows.append((session, chart))
+    return Panel(order=35, template="programmes/_vr_panel.html", context={
+        "sessions": rows, "label": vr.rating_label, "scene_name": vr.scene_name,
+        "levels": {s.id: vr.level_count(s) for s in sessions}})

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import markdown
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -14,24 +12,26 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import selectinload
 
-from app import crisis
+from app import crisis, dates
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role
 from app.audit.models import Action
 from app.audit.operations import record, record_many
 from app.caseload.loaders import current_therapist_id, get_record_for_user
+from app.content import markdown
 from app.db import db, utcnow
+from app.openapi import FORM, operation
 from app.security import patient_data, roles_required
 from programmes import catalogue, charts, operations
 from programmes.content import split_body
-from programmes.diary import mood_entries, save_mood
-from programmes.exercises import BadAnswer, is_blank, parse_answer
+from programmes.diary import clinic_today, mood_entries, save_mood
+from programmes.exercises import READERS, BadAnswer, is_blank, parse_answer
 from programmes.forms import FeedbackForm, MoodForm
 from programmes.models import Enrolment, HomeworkSubmission, ModuleRecord
 
@@ -41,12 +41,6 @@ bp = Blueprint("programmes", __name__, template_folder="templates", static_folde
 
 def language() -> str:
     return str(get_locale())
-
-
-def render_markdown(text: str) -> Markup:
-    # Content comes from the repository's content/ folder, reviewed like code; never
-    # from users, whose text is always escaped.
-    return Markup(markdown.markdown(text, extensions=["extra", "sane_lists"]))  # noqa: S704
 
 
 # --- scoped loaders for the patient's own programmes ---------------------------------------
@@ -126,7 +120,7 @@ def module(slug: str, module_slug: str):
         sent=sent,
         done=module.id in operations.completed_ids(enrolment),
         form=ConfirmForm(),
-        render_markdown=render_markdown,
+        render_markdown=markdown.render,
         guided=enrolment.programme.step == operations.GUIDED_STEP,
     )
 
@@ -151,13 +145,33 @@ def _save_reply(message: str, status: int, back: str):
     return redirect(back)
 
 
+class AnswerForm(BaseModel):
+    """The block's fields as its form posts them (their names depend on the block)."""
+
+    model_config = ConfigDict(extra="allow")
+    csrf_token: str | None = None
+
+
+class SaveReply(BaseModel):
+    """Autosave's answer when it asks for JSON; ``crisis``: show the crisis help now."""
+
+    message: str
+    crisis: bool
+
+
 @bp.route("/programmes/<slug>/<module_slug>/answers/<block_id>", methods=["POST"])
+@operation("Autosave an answer (a form; answers JSON when the request accepts only JSON).",
+           body=AnswerForm, body_type=FORM,
+           responses={200: (SaveReply, "Saved."),
+                      302: (None, "Saved or refused, for a plain form post: back to the block."),
+                      413: (None, "Larger than any form Stepcare accepts."),
+                      422: (SaveReply, "Too long: not saved, the last version stays.")})
 @roles_required(Role.PATIENT)
 def save_answer(slug: str, module_slug: str, block_id: str):
     """Autosave (JSON, every few seconds and on leaving a field) and the plain Save button."""
     _enrolment, module = _own_open_module(slug, module_slug)
     block = operations.block_of(module, block_id, language())
-    if block is None:
+    if block is None or block.type not in READERS:  # a VR block keeps no answer
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -174,7 +188,7 @@ def save_answer(slug: str, module_slug: str, block_id: str):
             _("This answer is longer than %(n)s characters, so it was not saved. Shorten it "
               "and it will be saved again.", n=limit), 422, back)
     operations.save_answer(current_user, module, block, parsed.data)
-    saved_at = format_time(utcnow(), "short")
+    saved_at = dates.text(utcnow(), "time")
     return _save_reply(_("Saved at %(time)s", time=saved_at), 200, back)
 
 
@@ -240,7 +254,7 @@ def exercises():
 @patient_data
 def diary():
     form = MoodForm()
-    today = utcnow().astimezone(_zone()).date()
+    today = clinic_today()
     if not form.is_submitted():
         form.day.data = today
     if form.validate_on_submit():
@@ -255,12 +269,6 @@ def diary():
     record(Action.READ, "mood_diary", current_user.id, patient_id=current_user.id)
     return render_template("programmes/diary.html", form=form, entries=entries,
                            chart=charts.mood_chart(entries, today))
-
-
-def _zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 # --- the therapist's side --------------------------------------------------------------------

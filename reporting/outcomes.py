@@ -22,6 +22,8 @@ Definitions (NHS Talking Therapies measurement rules, as in the clinical referen
 * **Recovery rate** = recovered / (finished treatment - not at caseness at start), over
   paired episodes; **reliable recovery rate** has the same denominator; the **reliable
   improvement and deterioration rates** are over all finished, paired episodes.
+* **Sustained recovery**: recovered at discharge and still below caseness at the follow-up
+  months later; its rate is over the recovered episodes whose follow-up was answered.
 * **Mean contacts**: over episodes that finished treatment.
 * **Dropouts**: discharges whose end reason is "dropped out"; their rate is over all
   discharges in the period.
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Protocol, TypeVar
 
-from screening.scoring import EpisodeOutcome, episode_outcome
+from screening.scoring import EpisodeOutcome, episode_outcome, is_caseness
 
 PHQ9, GAD7 = "phq9", "gad7"
 OUTCOME_INSTRUMENTS = (PHQ9, GAD7)
@@ -87,6 +89,16 @@ class TherapistSpell:
 
 
 @dataclass(frozen=True)
+class FollowUpScores:
+    """The follow-up of the episode discharged at ``discharged_at``, once answered."""
+
+    patient_id: int
+    discharged_at: datetime
+    phq9: int
+    gad7: int
+
+
+@dataclass(frozen=True)
 class Episode:
     patient_id: int
     step: int  # the step at discharge
@@ -97,6 +109,7 @@ class Episode:
     contacts: int
     first: Mapping[str, int] | None = None  # {"phq9": total, "gad7": total}
     last: Mapping[str, int] | None = None  # None unless both are later than the first
+    follow_up: Mapping[str, int] | None = None  # the answered follow-up after discharge
 
     @property
     def finished_treatment(self) -> bool:
@@ -114,6 +127,12 @@ class Episode:
         if self.first is None or self.last is None:
             return None
         return episode_outcome(self.first, self.last)
+
+    def sustained_recovery(self) -> bool | None:
+        """Below caseness at follow-up; None unless recovered and followed up."""
+        if not (outcome := self.outcome()) or not outcome.recovered or not self.follow_up:
+            return None
+        return not is_caseness(self.follow_up[PHQ9], self.follow_up[GAD7])
 
 
 # --- figures out -----------------------------------------------------------------------------
@@ -134,6 +153,8 @@ class Figures:
     reliable_recovery: int = 0
     reliable_deterioration: int = 0
     contacts_of_finished: int = 0
+    recovered_followed_up: int = 0  # recovered, with an answered follow-up
+    sustained_recovery: int = 0  # of those, still below caseness at follow-up
     dropouts: int = 0
     referrals: int | None = None  # the clinic's total only: a referral has no episode yet
 
@@ -157,6 +178,10 @@ class Figures:
     @property
     def reliable_deterioration_rate(self) -> float | None:
         return _rate(self.reliable_deterioration, self.paired)
+
+    @property
+    def sustained_recovery_rate(self) -> float | None:
+        return _rate(self.sustained_recovery, self.recovered_followed_up)
 
     @property
     def paired_rate(self) -> float | None:
@@ -204,6 +229,9 @@ def figures(episodes: Iterable[Episode], referrals: int | None = None) -> Figure
         counts["reliable_improvement"] += outcome.reliable_improvement
         counts["reliable_recovery"] += outcome.reliable_recovery
         counts["reliable_deterioration"] += outcome.reliable_deterioration
+        if (sustained := episode.sustained_recovery()) is not None:
+            counts["recovered_followed_up"] += 1
+            counts["sustained_recovery"] += sustained
     return Figures(referrals=referrals, **counts)
 
 
@@ -234,9 +262,12 @@ def discharged_episodes(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    follow_ups: Iterable[FollowUpScores] = (),
 ) -> list[Episode]:
-    """The episodes discharged in [since, until), each with its measures, contacts and
-    therapist. Rows of other patients and times outside the range may be passed freely."""
+    """Episodes discharged in [since, until), with measures, contacts, therapist and follow-up
+    (``measures`` hold none); others' rows and times outside it may be passed freely."""
+    follow_up_of = {(f.patient_id, f.discharged_at): {PHQ9: f.phq9, GAD7: f.gad7}
+                    for f in follow_ups}
     measures_of = _by_patient(measures)
     contacts_of = _by_patient(contacts)
     spells_of = _by_patient(spells)
@@ -257,7 +288,7 @@ def discharged_episodes(
                     therapist_id=_therapist_at(spells_of.get(patient_id, []), discharged_at),
                     contacts=sum(first_row.started_at <= c.at <= discharged_at
                                  for c in contacts_of.get(patient_id, [])),
-                    first=first, last=last,
+                    first=first, last=last, follow_up=follow_up_of.get((patient_id, discharged_at)),
                 ))
             previous_discharge = discharged_at
     return sorted(episodes, key=lambda e: (e.discharged_at, e.patient_id))

@@ -10,12 +10,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.caseload.models import CareAssignment, StepAssignment, TreatmentContact
 from app.db import db
 from reporting import outcomes
-from screening.models import QuestionnaireResponse, ResponseContext, Screening
+from screening.models import FollowUp, QuestionnaireResponse, ResponseContext, Screening
 
 
 def clinic_report(start: date, end: date, zone: str) -> tuple[outcomes.Report, dict[int, str]]:
@@ -50,6 +51,7 @@ def clinic_report(start: date, end: date, zone: str) -> tuple[outcomes.Report, d
             .where(QuestionnaireResponse.patient_id.in_(discharged),
                    QuestionnaireResponse.instrument_id.in_(outcomes.OUTCOME_INSTRUMENTS),
                    QuestionnaireResponse.total.is_not(None),
+                   QuestionnaireResponse.context != ResponseContext.FOLLOWUP,
                    QuestionnaireResponse.submitted_at < until)
         )
     ]
@@ -68,9 +70,25 @@ def clinic_report(start: date, end: date, zone: str) -> tuple[outcomes.Report, d
     ).all()
     spells = [outcomes.TherapistSpell(*row[:4]) for row in spell_rows]
     names = {row.therapist_id: row.name for row in spell_rows}
-    episodes = outcomes.discharged_episodes(steps, measures, contacts, spells,
-                                            since=since, until=until)
+    episodes = outcomes.discharged_episodes(steps, measures, contacts, spells, since=since,
+                                            until=until, follow_ups=_follow_ups(discharged))
     return outcomes.report(episodes, start=start, end=end, referrals=referrals), names
+
+
+def _follow_ups(discharged) -> list[outcomes.FollowUpScores]:
+    """Answered follow-ups of the patients discharged in the range, whenever answered: a
+    follow-up comes months after the discharge it belongs to, often after the range."""
+    phq9, gad7 = aliased(QuestionnaireResponse), aliased(QuestionnaireResponse)
+    return [
+        outcomes.FollowUpScores(*row) for row in db.session.execute(
+            # The step row's end, not the follow-up's copy: the episode is matched by it.
+            db.select(FollowUp.patient_id, StepAssignment.ended_at, phq9.total, gad7.total)
+            .join(StepAssignment, StepAssignment.id == FollowUp.step_assignment_id)
+            .join(phq9, phq9.id == FollowUp.phq9_response_id)
+            .join(gad7, gad7.id == FollowUp.gad7_response_id)
+            .where(FollowUp.patient_id.in_(discharged), FollowUp.completed_at.is_not(None))
+        )
+    ]
 
 
 def today_in(zone: str) -> date:

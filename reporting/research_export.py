@@ -2,10 +2,11 @@
 
 What goes out: a fresh random pseudonym per patient (new in every export, never derived
 from an id), an age band instead of the date of birth, whole days since the patient's
-baseline instead of dates, steps of care, and PHQ-9, GAD-7 and WSAS totals and item scores
-with their LOINC codes. What never goes out: names, emails, dates of birth, dates and
-times, IP addresses, database ids, and free text of any kind (intake answers, notes,
-messages, reasons). Each export writes a disclosure row and an audit row per patient.
+baseline instead of dates, steps of care, follow-ups after discharge, and PHQ-9, GAD-7 and
+WSAS totals and item scores with their LOINC codes. What never goes out: names, emails,
+dates of birth, dates and times, IP addresses, database ids, and free text of any kind
+(intake answers, notes, messages, reasons). Each export writes a disclosure row and an
+audit row per patient.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from pathlib import Path
 import sqlite_utils
 from flask import current_app
 from sqlalchemy import or_
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.audit.operations import record_many
 from app.caseload.models import Disclosure, StepAssignment
 from app.db import db, utcnow
+from app.erasure.models import ErasureRequest
 from screening.instruments import Instrument, load_instrument
-from screening.models import Answer, QuestionnaireResponse, Screening
+from screening.models import Answer, FollowUp, QuestionnaireResponse, Screening
 
 FORMAT = "stepcare-research-export 1"
 INSTRUMENT_IDS = ("phq9", "gad7", "wsas")
@@ -62,10 +65,19 @@ COLUMNS: dict[str, dict[str, str]] = {
         "pseudonym": "The patient.",
         "instrument_id": "phq9, gad7 or wsas.",
         "instrument_version": "Version of the questionnaire's content file.",
-        "context": "screening (baseline or re-referral) or weekly (during treatment).",
+        "context": "screening (baseline or re-referral), weekly (during treatment) or "
+                   "followup (months after discharge).",
         "day": "Days since baseline.",
         "total": "Total score.",
         "band": "Severity band of the total.",
+    },
+    "follow_ups": {
+        "pseudonym": "The patient.",
+        "discharge_day": "Days since baseline when the episode this follows up ended.",
+        "due_day": "Days since baseline when the follow-up fell due.",
+        "answered_day": "Days since baseline when it was answered; empty if not (yet).",
+        "phq9_total": "PHQ-9 total at follow-up; empty if not answered.",
+        "gad7_total": "GAD-7 total at follow-up; empty if not answered.",
     },
     "item_scores": {
         "response_id": "The response.",
@@ -108,7 +120,11 @@ class ExportSummary:
 
 
 def patients_to_export() -> list[int]:
-    """Patients with anything to study: a sent screening, a step or a scored response."""
+    """Patients with anything to study: a sent screening, a step or a scored response.
+
+    Left out: patients who opted out of research on their account page, and patients who
+    asked for erasure (whatever became of the request).
+    """
     has_data = or_(
         db.select(Screening.id).where(Screening.patient_id == User.id,
                                       Screening.submitted_at.is_not(None)).exists(),
@@ -118,7 +134,10 @@ def patients_to_export() -> list[int]:
             QuestionnaireResponse.instrument_id.in_(INSTRUMENT_IDS)).exists(),
     )
     return list(db.session.execute(
-        db.select(User.id).where(User.role == Role.PATIENT, has_data).order_by(User.id)
+        db.select(User.id).where(
+            User.role == Role.PATIENT, has_data, User.research_opt_out.is_(False),
+            ~db.select(ErasureRequest.id).where(ErasureRequest.user_id == User.id).exists(),
+        ).order_by(User.id)
     ).scalars())
 
 
@@ -215,6 +234,9 @@ def _create_tables(target: sqlite_utils.Database, instruments: dict[str, Instrum
         {"id": int, "pseudonym": str, "instrument_id": str, "instrument_version": int,
          "context": str, "day": int, "total": int, "band": str}, pk="id",
         foreign_keys=[*patients_fk, ("instrument_id", "instruments", "instrument_id")])
+    target["follow_ups"].create(
+        {"pseudonym": str, "discharge_day": int, "due_day": int, "answered_day": int,
+         "phq9_total": int, "gad7_total": int}, foreign_keys=patients_fk)
     target["item_scores"].create(
         {"response_id": int, "item_id": str, "loinc": str, "value": int, "answer_loinc": str},
         pk=("response_id", "item_id"),
@@ -250,6 +272,7 @@ class _Chunk:
     steps: dict[int, list]
     responses: dict[int, list]
     answers: dict[int, list]
+    follow_ups: dict[int, list]
 
 
 def _read_chunk(chunk: list[int]) -> _Chunk:
@@ -283,7 +306,14 @@ def _read_chunk(chunk: list[int]) -> _Chunk:
         .order_by(Answer.id)
     ):
         answers[response_id].append((item_id, value))
-    return _Chunk(born, screenings, steps, responses, answers)
+    phq9, gad7 = aliased(QuestionnaireResponse), aliased(QuestionnaireResponse)
+    follow_ups = _grouped(db.session.execute(
+        db.select(FollowUp.patient_id, FollowUp.discharged_at, FollowUp.due_at,
+                  FollowUp.completed_at, phq9.total.label("phq9"), gad7.total.label("gad7"))
+        .outerjoin(phq9, phq9.id == FollowUp.phq9_response_id)
+        .outerjoin(gad7, gad7.id == FollowUp.gad7_response_id)
+        .where(FollowUp.patient_id.in_(chunk)).order_by(FollowUp.due_at)))
+    return _Chunk(born, screenings, steps, responses, answers, follow_ups)
 
 
 def _write_chunk(target: sqlite_utils.Database, chunk: list[int], pseudonyms: dict[int, str],
@@ -311,6 +341,7 @@ def _write_chunk(target: sqlite_utils.Database, chunk: list[int], pseudonyms: di
              "start_day": days_between(baseline, s.started_at),
              "end_day": days_between(baseline, s.ended_at), "end_reason": s.end_reason}
             for s in mine_steps)
+        rows["follow_ups"].extend(_follow_ups(pseudonym, baseline, found.follow_ups[patient_id]))
         for response in mine_responses:
             instrument = instruments[response.instrument_id]
             rows["responses"].append({
@@ -322,9 +353,18 @@ def _write_chunk(target: sqlite_utils.Database, chunk: list[int], pseudonyms: di
             rows["item_scores"].extend(
                 _item_scores(instrument, next_response, found.answers[response.id]))
             next_response += 1
-    for table in ("patients", "screenings", "step_history", "responses", "item_scores"):
+    for table in ("patients", "screenings", "step_history", "follow_ups", "responses",
+                  "item_scores"):
         target[table].insert_all(rows[table], batch_size=1000)
     return next_response
+
+
+def _follow_ups(pseudonym: str, baseline: datetime, follow_ups: list) -> Iterable[dict]:
+    for f in follow_ups:
+        yield {"pseudonym": pseudonym, "discharge_day": days_between(baseline, f.discharged_at),
+               "due_day": days_between(baseline, f.due_at),
+               "answered_day": days_between(baseline, f.completed_at),
+               "phq9_total": f.phq9, "gad7_total": f.gad7}
 
 
 def _item_scores(instrument: Instrument, response_number: int,

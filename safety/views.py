@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.caseload.loaders import get_patient_for_user
-from app.security import patient_data, roles_required
+from app.security import patient_page
 from safety import operations
 from safety.forms import AddItemForm, PlanForm
 from safety.models import SafetyPlanVersion
@@ -32,18 +32,14 @@ def _page(template: str, patient: User, version: SafetyPlanVersion | None, **ext
 # --- the patient's own plan -----------------------------------------------------------------
 
 
-@bp.route("/safety-plan")
-@roles_required(Role.PATIENT)
-@patient_data
+@patient_page(bp, "/safety-plan", Role.PATIENT)
 def mine():
     version = operations.read_current(current_user.id)
     return _page("safety/mine.html", current_user, version,
                  form=AddItemForm(formdata=None))
 
 
-@bp.route("/safety-plan/add", methods=["POST"])
-@roles_required(Role.PATIENT)
-@patient_data
+@patient_page(bp, "/safety-plan/add", Role.PATIENT, methods=["POST"])
 def add():
     plan = operations.plan_for(current_user.id)
     if plan is None:
@@ -64,9 +60,7 @@ def add():
     return redirect(url_for(".mine"))
 
 
-@bp.route("/safety-plan/print")
-@roles_required(Role.PATIENT)
-@patient_data
+@patient_page(bp, "/safety-plan/print", Role.PATIENT)
 def print_mine():
     version = operations.read_current(current_user.id)
     if version is None:
@@ -77,23 +71,24 @@ def print_mine():
 # --- the therapist's pages under the patient record ----------------------------------------
 
 
+def _back_to_plan(patient: User):
+    return redirect(url_for(".plan", patient_id=patient.id))
+
+
 def _may_edit(patient: User) -> bool:
     # Loaded through the scoped loader first, so "in scope" is already settled.
     return current_user.is_therapist
 
 
-@bp.route("/patients/<int:patient_id>/safety-plan")
-@roles_required(Role.THERAPIST, Role.ADMIN)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>/safety-plan", Role.THERAPIST, Role.ADMIN)
 def plan(patient_id: int):
     patient = get_patient_for_user(patient_id, resource_type="safety_plan")
     version = operations.read_current(patient.id)
     return _page("safety/plan.html", patient, version, may_edit=_may_edit(patient))
 
 
-@bp.route("/patients/<int:patient_id>/safety-plan/edit", methods=["GET", "POST"])
-@roles_required(Role.THERAPIST)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>/safety-plan/edit", Role.THERAPIST,
+              methods=["GET", "POST"])
 def edit(patient_id: int):
     patient = get_patient_for_user(patient_id, resource_type="safety_plan",
                                    action=Action.UPDATE)
@@ -111,7 +106,7 @@ def edit(patient_id: int):
             flash(_("Nothing was changed, so no new version was saved."), "info")
         else:
             flash(_("The safety plan is saved as a new version."), "success")
-        return redirect(url_for(".plan", patient_id=patient.id))
+        return _back_to_plan(patient)
     status = 422 if form.is_submitted() else 200
     return _page("safety/edit.html", patient, version, form=form), status
 
@@ -126,24 +121,20 @@ def _fill(form: PlanForm, version: SafetyPlanVersion | None) -> None:
         field.data = "\n".join(version.items(section.id))
 
 
-@bp.route("/patients/<int:patient_id>/safety-plan/history")
-@roles_required(Role.THERAPIST, Role.ADMIN)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>/safety-plan/history", Role.THERAPIST, Role.ADMIN)
 def history(patient_id: int):
     patient = get_patient_for_user(patient_id, resource_type="safety_plan")
     plan = operations.plan_for(patient.id)
     if plan is None:
-        return redirect(url_for(".plan", patient_id=patient.id))
+        return _back_to_plan(patient)
     return render_template("safety/history.html", patient=patient, sections=SECTIONS,
                            versions=operations.history(plan))
 
 
-@bp.route("/patients/<int:patient_id>/safety-plan/print")
-@roles_required(Role.THERAPIST, Role.ADMIN)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>/safety-plan/print", Role.THERAPIST, Role.ADMIN)
 def print_plan(patient_id: int):
     patient = get_patient_for_user(patient_id, resource_type="safety_plan")
     version = operations.read_current(patient.id)
     if version is None:
-        return redirect(url_for(".plan", patient_id=patient.id))
+        return _back_to_plan(patient)
     return _page("safety/print.html", patient, version)

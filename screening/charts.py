@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -34,6 +34,19 @@ def change_markers(instrument_id: str, series: list[tuple[datetime, int]]) -> li
             "deteriorated" if total - first >= threshold else None for _when, total in series]
 
 
+# At most this many week ticks fit a phone's chart with a week and a date under each.
+MAX_WEEK_TICKS = 4
+TICK_STEPS = (1, 2, 4, 6, 8, 13, 26, 52)
+
+
+def week_ticks(start: datetime, last_week: float) -> list[tuple[float, str]]:
+    """Ticks at whole weeks from the first measure: "week 4" over that week's date."""
+    step = next((s for s in TICK_STEPS if last_week / s < MAX_WEEK_TICKS), TICK_STEPS[-1])
+    weeks = range(0, int(last_week) + 1, step)
+    return [(week, _("week %(n)s", n=week) + "\n"
+             + format_date(start + timedelta(weeks=week), "d MMM")) for week in weeks]
+
+
 def outcome_chart(instrument: Instrument, series: list[tuple[datetime, int]], lang: str) -> Markup:
     pts = points(series)
     last_week = max([x for x, _y in pts] + [1])
@@ -43,16 +56,17 @@ def outcome_chart(instrument: Instrument, series: list[tuple[datetime, int]], la
         for (x, y), kind in zip(pts, change_markers(instrument.id, series), strict=True) if kind
     ]
     chart = Chart(
+        height=272, pad=(14, 12, 58, 40),  # room for two rows of x labels: week, date
         x_range=(0, last_week), y_range=(0, instrument.score_max),
         bands=[Band(b.min, b.max + 1 if b.max < instrument.score_max else b.max,
-                    f"band-{b.name}") for b in instrument.bands],
+                    f"band-{b.name}", b.label.get(lang)) for b in instrument.bands],
         lines=[(CASENESS[instrument.id], "caseness", _("Clinical cut-off"))],
         y_ticks=[0, CASENESS[instrument.id], instrument.score_max],
-        x_ticks=[(0, format_date(series[0][0], "d MMM")) if series else (0, ""),
-                 (last_week, _("week %(n)s", n=round(last_week)))],
+        x_ticks=week_ticks(series[0][0], last_week) if series else [],
         series=[Series(instrument.title.get(lang), f"series-{instrument.id}", pts)],
         markers=markers,
-        title=_("%(name)s over time. Higher is worse; the dashed line is the clinical "
-                "cut-off.", name=instrument.title.get(lang)),
+        title=_("%(name)s over time, by week of treatment. Higher is worse; the shaded bands "
+                "are the severity ranges and the dashed line is the clinical cut-off.",
+                name=instrument.title.get(lang)),
     )
     return Markup(chart.svg())  # noqa: S704 - numbers and escaped labels only

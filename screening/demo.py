@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from app.caseload.operations import current_assignment
+from app.caseload.operations import current_assignment, current_step
 from app.db import db, utcnow
 from app.signals import DemoClinic, DemoHook
 from screening import operations
@@ -107,13 +107,16 @@ def populate(clinic: DemoClinic, rng: random.Random) -> None:
     for index, patient in enumerate(assigned):
         step = (1, 2, 2, 3, 2, 4)[index % 6]
         therapist = current_assignment(patient).therapist
-        screening = _screen(patient, step, rng, days_ago=14 + 7 * (index % 8))
+        weeks = weeks_in_care(index)
+        screening = _screen(patient, step, rng, days_ago=7 * weeks + 1)
         operations.review(screening, step=step, by=therapist, reason=None,
                           therapist=therapist if step in (2, 3) else None)
+        # The step began the day after screening, so "week n" on every page means the same.
         screening.reviewed_at = screening.submitted_at + timedelta(days=1)
+        current_step(patient).started_at = screening.reviewed_at
         if step in (2, 3):
             trend = (-1, -1, 0, 1)[index % 4]  # most improve, some stall, a few worsen
-            _weekly_history(patient, 2 + index % 8, PROFILES[step][0], PROFILES[step][1],
+            _weekly_history(patient, weeks, PROFILES[step][0], PROFILES[step][1],
                             trend, rng)
     # An assigned patient whose latest weekly PHQ-9 item 9 was answered 1: an open alert
     # on a therapist's caseload.
@@ -129,7 +132,19 @@ def populate(clinic: DemoClinic, rng: random.Random) -> None:
         _screen(patient, rng.choice((1, 2, 3)), rng, days_ago=rng.randint(0, 6))
     in_progress = operations.start(waiting[3])
     operations.save_page(in_progress, "phq9", _page_answers("phq9", 11, rng))
+    populate_story(clinic, rng)
     db.session.flush()
+
+
+def weeks_in_care(index: int) -> int:
+    """1 to 16 weeks, spread over the caseload (the programmes' part reads the step's start)."""
+    return 1 + (index * 5 + 3) % 16
+
+
+def populate_story(clinic: DemoClinic, rng: random.Random) -> None:
+    from screening.demo_story import populate_story as story  # it builds on this module
+
+    story(clinic, rng)
 
 
 def hook(sender) -> DemoHook:

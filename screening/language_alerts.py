@@ -34,6 +34,11 @@ INTAKE_TEXT_ITEMS = (
 )
 
 
+def warm_up(_sender: Any, **_kwargs: Any) -> None:
+    """Load the risk layers (the text model, the prototypes' embeddings) before requests."""
+    flagged_sentences("Warming up before the first request.")
+
+
 def flagged_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that a layer flagged, in order, without duplicates."""
     sentences: list[str] = []

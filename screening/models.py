@@ -60,6 +60,8 @@ class Screening(db.Model):
 class ResponseContext(StrEnum):
     SCREENING = "screening"
     WEEKLY = "weekly"
+    #: After discharge: PHQ-9 and GAD-7 once more, to see whether recovery lasted.
+    FOLLOWUP = "followup"
 
 
 class QuestionnaireResponse(db.Model):
@@ -67,7 +69,7 @@ class QuestionnaireResponse(db.Model):
 
     __tablename__ = "questionnaire_response"
     __table_args__ = (
-        CheckConstraint("context IN ('screening', 'weekly')", name="context"),
+        CheckConstraint("context IN ('screening', 'weekly', 'followup')", name="context"),
         Index("ix_questionnaire_response_patient", "patient_id", "instrument_id", "submitted_at"),
     )
 
@@ -88,6 +90,34 @@ class QuestionnaireResponse(db.Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="Answer.id"
     )
+
+
+class FollowUp(db.Model):
+    """The questionnaires a discharged patient is asked once more, some months later.
+
+    Made at discharge (one per discharged step row); ``completed_at`` and the responses
+    are set when the patient sends them.
+    """
+
+    __tablename__ = "followup"
+    __table_args__ = (Index("ix_followup_due", "completed_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    step_assignment_id: Mapped[int] = mapped_column(ForeignKey("step_assignment.id"),
+                                                    unique=True)
+    discharged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    phq9_response_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaire_response.id"))
+    gad7_response_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaire_response.id"))
+
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    phq9: Mapped[QuestionnaireResponse | None] = relationship(foreign_keys=[phq9_response_id])
+    gad7: Mapped[QuestionnaireResponse | None] = relationship(foreign_keys=[gad7_response_id])
+
+    def is_due(self, now: datetime) -> bool:
+        return self.completed_at is None and now >= self.due_at
 
 
 class Answer(db.Model):

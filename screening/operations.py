@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Role, User
@@ -17,7 +16,8 @@ from app.audit.operations import record
 from app.caseload.loaders import current_therapist_id
 from app.caseload.models import CareAssignment
 from app.caseload.operations import current_step, set_step
-from app.db import db, utcnow
+from app.db import add_if_unique, db, utcnow
+from screening import content as screening_content
 from screening import notifications, routing, scoring, urgency
 from screening.alerts import check_patient
 from screening.answers import is_complete, risk_items, scored_values
@@ -140,12 +140,8 @@ def _store_response(
             for item_id, value in answers.items()
         ],
     )
-    db.session.add(response)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise AlreadySubmitted(key) from None
+    if not add_if_unique(response):
+        raise AlreadySubmitted(key)
     record(Action.CREATE, "questionnaire_response", response.id, patient_id=patient.id)
     return response
 
@@ -169,7 +165,7 @@ def submit(screening: Screening) -> Screening:
         scored_values(instrument("wsas"), drafts["wsas"]) if "wsas" in drafts else None,
         current_app.config["CONTENT_DIR"],
     )
-    recommendation = routing.recommend(facts)
+    recommendation = routing.recommend(facts, screening_content.rules())
     screening.facts = facts
     screening.recommended_step = recommendation.step
     screening.matched_rules = list(recommendation.matched)
@@ -180,7 +176,7 @@ def submit(screening: Screening) -> Screening:
 
 
 def recommendation_for(screening: Screening) -> routing.Recommendation:
-    return routing.recommend(screening.facts)
+    return routing.recommend(screening.facts, screening_content.rules())
 
 
 # --- the therapist's review ----------------------------------------------------------------
@@ -263,11 +259,7 @@ def raise_risk_alert(
         created_at=now,
         due_at=now + timedelta(hours=current_app.config["RISK_ACK_HOURS"]),
     )
-    db.session.add(alert)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
+    if not add_if_unique(alert):
         return None  # the same page, saved from another tab a moment ago, raised it
     record(Action.CREATE, "risk_alert", alert.id, patient_id=patient.id)
     # In this request: a clinician hears of it now, not at the next cron run.

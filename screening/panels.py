@@ -13,10 +13,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import User
+from app.audit.models import Action
+from app.audit.operations import record
 from app.caseload.operations import current_step
 from app.db import db
 from app.signals import IntakeProfile, NavEntry, Panel
-from screening import operations, risk_model
+from screening import followup, operations, progress, risk_model
 from screening.caseload import measures_by_patient
 from screening.charts import change_markers, outcome_chart
 from screening.models import Screening, ScreeningStatus
@@ -35,6 +37,31 @@ def nav(user: User) -> list[NavEntry]:
                      badge=operations.count_open_alerts(user))]
 
 
+def own_progress(patient: User) -> list[dict]:
+    """The patient's PHQ-9 and GAD-7 over time, for her own home page (audited).
+
+    One query and, when there is anything to show, one audit row, however many measures.
+    """
+    lang = language()
+    series = measures_by_patient([patient.id]).get(patient.id, {"phq9": [], "gad7": []})
+    if not any(series.values()):
+        return []
+    record(Action.READ, "measure_series", patient.id, patient_id=patient.id)
+    found = []
+    for i in ("phq9", "gad7"):
+        instrument, totals = operations.instrument(i), series[i]
+        said = progress.trend(i, [total for _when, total in totals])
+        band = instrument.band_for(totals[-1][1]).label.get(lang) if totals else ""
+        found.append({
+            "instrument": instrument,
+            "sentence": progress.sentence(i, said, score_max=instrument.score_max, band=band),
+            # One measure is no trend yet: the sentence and the table say it all.
+            "svg": outcome_chart(instrument, totals, lang) if len(totals) > 1 else None,
+            "rows": list(zip(totals, change_markers(i, totals), strict=True)),
+        })
+    return found
+
+
 def home_panel(patient: User) -> Panel:
     return Panel(
         order=10,
@@ -44,8 +71,10 @@ def home_panel(patient: User) -> Panel:
             "submitted": operations.latest_submitted_for(patient),
             "step": current_step(patient),
             "weekly_due": operations.weekly_due(patient),
+            "followup_due": followup.due_for(patient),
             "step_names": STEP_NAMES,
             "step_next": STEP_NEXT,
+            "progress": own_progress(patient),
         },
     )
 

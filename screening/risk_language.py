@@ -10,8 +10,8 @@ shown to the patient as a judgement, and a missing hit does not mean "no risk".
 
 Public API::
 
-    detect(text, lang=None, *, content_dir=None) -> list[RiskHit]
-    load_rules(content_dir=None) -> RuleSet          # validated, compiled, cached
+    detect(text, lang=None, *, content_dir) -> list[RiskHit]
+    load_rules(content_dir) -> RuleSet               # validated, compiled, cached
     split_sentences(text) -> list[tuple[int, int]]
     normalise(text) -> str
     RiskHit, RuleSet, Rule, PhraseFileError, CATEGORIES
@@ -22,20 +22,21 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import yaml
+from app.content.loader import ContentError, load_yaml
 
 __all__ = [
     "CATEGORIES",
-    "DEFAULT_CONTENT_DIR",
     "PHRASES_RELPATH",
     "PhraseFileError",
     "RiskHit",
     "Rule",
+    "checked_yaml",
+    "content_file",
     "LanguageRules",
     "RuleSet",
     "detect",
@@ -50,7 +51,6 @@ CATEGORIES: tuple[str, ...] = (
     "plan_or_means",
     "hopelessness",
 )
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 PHRASES_RELPATH = Path("risk") / "phrases.yaml"
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 
@@ -58,8 +58,8 @@ SUPPORTED_SCHEMA_VERSIONS = (1,)
 _SUBJECT_LOOKBACK = 10
 
 
-class PhraseFileError(ValueError):
-    """The phrase file is missing, unreadable or does not follow the schema."""
+#: The phrase file is missing, unreadable or breaks the schema: file:line: message.
+PhraseFileError = ContentError
 
 
 @dataclass(frozen=True)
@@ -207,268 +207,40 @@ def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) 
 
 # --------------------------------------------------------------------------- loading
 
-_PATTERN_KEYS = {
-    "id",
-    "category",
-    "pattern",
-    "negatable",
-    "third_party_cancels",
-    "unless_followed_by",
-    "unless_preceded_by",
-    "note",
-}
-_LANG_KEYS = {
-    "name",
-    "negators",
-    "negator_suffixes",
-    "pseudo_negations",
-    "scope_terminators",
-    "self_subjects",
-    "other_subjects",
-    "patterns",
-}
-_TOP_KEYS = {"schema_version", "negation_window", "clause_punctuation", "languages"}
-_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
-_RULE_ID = re.compile(r"^[a-z]{2,3}\.[a-z0-9_]+\.[a-z0-9_]+$")
-_ESCAPE = re.compile(r"\\.")
 
+def load_rules(content_dir: str | Path) -> RuleSet:
+    """Load, check (``screening.phrase_models``) and compile the phrase rules (cached).
 
-def load_rules(content_dir: str | Path | None = None) -> RuleSet:
-    """Load, validate and compile the phrase rules (cached per file path).
-
-    ``content_dir`` defaults to the repository's ``content/`` folder; the rules are read
-    from ``<content_dir>/risk/phrases.yaml``. Raises :class:`PhraseFileError` with the
-    file path and the offending location when the file is invalid. Call
-    ``load_rules.cache_clear()`` after editing the file in a running process.
+    The rules are read from ``<content_dir>/risk/phrases.yaml`` (the app's is built at
+    start-up from ``CONTENT_DIR``); :class:`PhraseFileError` names the file and line of the
+    first problem. Call ``load_rules.cache_clear()`` after editing the file in a running
+    process.
     """
-    base = Path(content_dir) if content_dir is not None else DEFAULT_CONTENT_DIR
-    return _load_rules_cached(str((base / PHRASES_RELPATH).resolve()))
+    return _load_rules_cached(content_file(content_dir, PHRASES_RELPATH))
+
+
+_T = TypeVar("_T")
+
+
+def content_file(content_dir: str | Path, relpath: Path) -> str:
+    """The resolved path of a risk content file: the cache key of its loader."""
+    return str((Path(content_dir) / relpath).resolve())
+
+
+def checked_yaml(path_str: str, relpath: Path, check: Callable[[Any, str, Path], _T]) -> _T:
+    """Read a risk content file and hand it to its schema check, which names ``relpath``."""
+    file = relpath.as_posix()
+    return check(load_yaml(path_str, file), file, Path(path_str))
 
 
 @functools.cache
 def _load_rules_cached(path_str: str) -> RuleSet:
-    path = Path(path_str)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PhraseFileError(f"{path}: cannot read phrase file ({exc})") from exc
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise PhraseFileError(f"{path}: not valid YAML ({exc})") from exc
-    return _build_ruleset(path, data)
+    from screening.phrase_models import check_phrases
+
+    return checked_yaml(path_str, PHRASES_RELPATH, check_phrases)
 
 
 load_rules.cache_clear = _load_rules_cached.cache_clear  # type: ignore[attr-defined]
-
-
-def _fail(path: Path, where: str, msg: str) -> PhraseFileError:
-    return PhraseFileError(f"{path}: {where}: {msg}")
-
-
-def _check_keys(
-    path: Path, where: str, obj: Mapping[str, Any], allowed: set[str], required: Iterable[str]
-) -> None:
-    unknown = sorted(set(obj) - allowed)
-    if unknown:
-        raise _fail(path, where, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-    missing = [k for k in required if k not in obj]
-    if missing:
-        raise _fail(path, where, f"missing required key(s) {missing}")
-
-
-def _str_list(path: Path, where: str, value: Any, *, allow_empty: bool = True) -> list[str]:
-    if value is None and allow_empty:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _fail(path, where, "must be a list of non-empty strings")
-    if not value and not allow_empty:
-        raise _fail(path, where, "must not be empty")
-    return [v.strip() for v in value]
-
-
-def _lower_words(path: Path, where: str, value: Any) -> frozenset[str]:
-    words = _str_list(path, where, value)
-    bad = [w for w in words if w != w.lower()]
-    if bad:
-        raise _fail(path, where, f"must be lower-case (text is lower-cased): {bad}")
-    return frozenset(words)
-
-
-def _compile(path: Path, where: str, source: Any, *, check_empty: bool) -> re.Pattern[str]:
-    if not isinstance(source, str) or not source.strip():
-        raise _fail(path, where, "must be a non-empty regular expression string")
-    if re.search(r"[A-ZÆØÅ]", _ESCAPE.sub("", source)):
-        raise _fail(
-            path,
-            where,
-            "contains upper-case letters, but text is matched "
-            f"lower-cased, so it could never match: {source!r}",
-        )
-    try:
-        compiled = re.compile(source)
-    except re.error as exc:
-        raise _fail(
-            path, where, f"regular expression does not compile ({exc}): {source!r}"
-        ) from exc
-    if check_empty and compiled.search("") is not None:
-        raise _fail(
-            path, where, f"matches the empty string, so it would hit every sentence: {source!r}"
-        )
-    return compiled
-
-
-def _compile_alternatives(
-    path: Path, where: str, value: Any, *, check_empty: bool
-) -> list[re.Pattern[str]]:
-    items = value if isinstance(value, list) else [value]
-    if not items:
-        raise _fail(path, where, "must not be an empty list")
-    return [
-        _compile(
-            path,
-            f"{where}[{i}]" if isinstance(value, list) else where,
-            item,
-            check_empty=check_empty,
-        )
-        for i, item in enumerate(items)
-    ]
-
-
-def _joined(path: Path, where: str, value: Any, *, suffix: str = "") -> re.Pattern[str] | None:
-    """Compile one regex or a list of alternatives into one pattern (+ optional suffix)."""
-    if value is None:
-        return None
-    parts = _compile_alternatives(path, where, value, check_empty=False)
-    return re.compile("(?:" + "|".join(f"(?:{p.pattern})" for p in parts) + ")" + suffix)
-
-
-def _bool(path: Path, where: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _fail(path, where, f"must be true or false, got {value!r}")
-    return value
-
-
-def _build_ruleset(path: Path, data: Any) -> RuleSet:
-    if not isinstance(data, dict):
-        raise _fail(path, "top level", "must be a mapping")
-    _check_keys(path, "top level", data, _TOP_KEYS, ["schema_version", "languages"])
-    if data["schema_version"] not in SUPPORTED_SCHEMA_VERSIONS:
-        raise _fail(
-            path,
-            "schema_version",
-            f"unsupported version {data['schema_version']!r};"
-            f" supported: {list(SUPPORTED_SCHEMA_VERSIONS)}",
-        )
-    window = data.get("negation_window", 5)
-    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 20:
-        raise _fail(path, "negation_window", f"must be an integer 0-20, got {window!r}")
-    punct = frozenset(
-        _str_list(path, "clause_punctuation", data.get("clause_punctuation", [",", ";", ":"]))
-    )
-    langs = data["languages"]
-    if not isinstance(langs, dict) or not langs:
-        raise _fail(path, "languages", "must be a non-empty mapping of language code -> rules")
-
-    seen_ids: set[str] = set()
-    built: dict[str, LanguageRules] = {}
-    for code, spec in langs.items():
-        where = f"languages.{code}"
-        if not isinstance(code, str) or not _LANG_CODE.match(code):
-            raise _fail(path, where, "language code must be 2-3 lower-case letters (e.g. 'da')")
-        if not isinstance(spec, dict):
-            raise _fail(path, where, "must be a mapping")
-        _check_keys(path, where, spec, _LANG_KEYS, ["negators", "patterns"])
-        pats = spec["patterns"]
-        if not isinstance(pats, list) or not pats:
-            raise _fail(path, f"{where}.patterns", "must be a non-empty list")
-        rules = []
-        for i, item in enumerate(pats):
-            pwhere = f"{where}.patterns[{i}]"
-            if not isinstance(item, dict):
-                raise _fail(path, pwhere, "must be a mapping with id, category, pattern, negatable")
-            if isinstance(item.get("id"), str):
-                pwhere += f" (id {item['id']!r})"
-            _check_keys(
-                path, pwhere, item, _PATTERN_KEYS, ["id", "category", "pattern", "negatable"]
-            )
-            rid = item["id"]
-            if not isinstance(rid, str) or not _RULE_ID.match(rid):
-                raise _fail(
-                    path,
-                    pwhere,
-                    "id must look like '<lang>.<group>.<name>' in "
-                    "lower-case, e.g. 'en.si.kill_myself'",
-                )
-            if not rid.startswith(f"{code}."):
-                raise _fail(path, pwhere, f"id must start with the language code '{code}.'")
-            if rid in seen_ids:
-                raise _fail(path, pwhere, "duplicate id")
-            seen_ids.add(rid)
-            if item["category"] not in CATEGORIES:
-                raise _fail(
-                    path,
-                    pwhere,
-                    f"category must be one of {list(CATEGORIES)}, got {item['category']!r}",
-                )
-            note = item.get("note", "")
-            if not isinstance(note, str):
-                raise _fail(path, f"{pwhere}.note", "must be a string")
-            rules.append(
-                Rule(
-                    id=rid,
-                    category=item["category"],
-                    lang=code,
-                    regexes=tuple(
-                        _compile_alternatives(
-                            path, f"{pwhere}.pattern", item["pattern"], check_empty=True
-                        )
-                    ),
-                    negatable=_bool(path, f"{pwhere}.negatable", item["negatable"]),
-                    third_party_cancels=_bool(
-                        path,
-                        f"{pwhere}.third_party_cancels",
-                        item.get("third_party_cancels", False),
-                    ),
-                    unless_followed_by=_joined(
-                        path, f"{pwhere}.unless_followed_by", item.get("unless_followed_by")
-                    ),
-                    # must match right up to the phrase, hence the end anchor
-                    unless_preceded_by=_joined(
-                        path,
-                        f"{pwhere}.unless_preceded_by",
-                        item.get("unless_preceded_by"),
-                        suffix=r"\Z",
-                    ),
-                    note=note,
-                )
-            )
-        negators = _lower_words(path, f"{where}.negators", spec["negators"])
-        if not negators:
-            raise _fail(path, f"{where}.negators", "must not be empty")
-        built[code] = LanguageRules(
-            lang=code,
-            name=str(spec.get("name", code)),
-            rules=tuple(rules),
-            negators=negators,
-            negator_suffixes=tuple(
-                _str_list(path, f"{where}.negator_suffixes", spec.get("negator_suffixes"))
-            ),
-            pseudo_negations=tuple(
-                _compile(path, f"{where}.pseudo_negations[{i}]", p, check_empty=True)
-                for i, p in enumerate(
-                    _str_list(path, f"{where}.pseudo_negations", spec.get("pseudo_negations"))
-                )
-            ),
-            scope_terminators=_lower_words(
-                path, f"{where}.scope_terminators", spec.get("scope_terminators")
-            ),
-            self_subjects=_lower_words(path, f"{where}.self_subjects", spec.get("self_subjects")),
-            other_subjects=_lower_words(
-                path, f"{where}.other_subjects", spec.get("other_subjects")
-            ),
-        )
-    return RuleSet(path=path, negation_window=window, clause_punctuation=punct, languages=built)
 
 
 # --------------------------------------------------------------------------- matching
@@ -492,6 +264,16 @@ def _tokens(norm: str) -> list[_Token]:
     ]
 
 
+def _words_before(tokens: list[_Token], match_start: int, rs: RuleSet) -> Iterator[_Token]:
+    """The words before ``match_start``, nearest first, back to the start of the clause."""
+    for tok in reversed([t for t in tokens if t.end <= match_start]):
+        if not tok.is_word:
+            if tok.text in rs.clause_punctuation:
+                return
+            continue
+        yield tok
+
+
 def _is_negator(tok: str, lr: LanguageRules) -> bool:
     return tok in lr.negators or any(tok.endswith(s) for s in lr.negator_suffixes)
 
@@ -501,15 +283,9 @@ def _negated(
 ) -> bool:
     """True when a negator occurs within the window before ``match_start`` (same clause)."""
     pseudo = [(m.start(), m.end()) for p in lr.pseudo_negations for m in p.finditer(norm)]
-    words = 0
-    for tok in reversed([t for t in tokens if t.end <= match_start]):
-        if not tok.is_word:
-            if tok.text in rs.clause_punctuation:
-                return False
-            continue
+    for words, tok in enumerate(_words_before(tokens, match_start, rs)):
         if words >= rs.negation_window:
             return False
-        words += 1
         in_pseudo = any(a <= tok.start < b for a, b in pseudo)
         if not in_pseudo and _is_negator(tok.text, lr):
             return True
@@ -520,13 +296,7 @@ def _negated(
 
 def _third_party(tokens: list[_Token], match_start: int, lr: LanguageRules, rs: RuleSet) -> bool:
     """True when the nearest subject word before the phrase (same clause) is someone else."""
-    words = 0
-    for tok in reversed([t for t in tokens if t.end <= match_start]):
-        if not tok.is_word:
-            if tok.text in rs.clause_punctuation:
-                return False
-            continue
-        words += 1
+    for words, tok in enumerate(_words_before(tokens, match_start, rs), start=1):
         if words > _SUBJECT_LOOKBACK:
             return False
         if tok.text in lr.self_subjects:
@@ -570,7 +340,7 @@ def _languages(rs: RuleSet, lang: str | None) -> list[LanguageRules]:
 
 
 def detect(
-    text: str, lang: str | None = None, *, content_dir: str | Path | None = None
+    text: str, lang: str | None = None, *, content_dir: str | Path
 ) -> list[RiskHit]:
     """Find risk language in a patient's own text.
 

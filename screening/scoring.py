@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from screening.instruments import DEFAULT_CONTENT_DIR, load_instrument
+from screening.instruments import load_instrument
 
 SCORED_INSTRUMENT_IDS = ("phq9", "gad7", "wsas")
 
@@ -59,8 +59,7 @@ class _ScoringSpec:
     max_total: int
 
 
-def score(instrument_id: str, answers: Sequence[int],
-          content_dir: Path | str | None = None) -> Score:
+def score(instrument_id: str, answers: Sequence[int], content_dir: Path | str) -> Score:
     """Score the SCORED items' answers, given in item order (PHQ-9: 9 values, no difficulty).
 
     Raises ValueError naming the position and allowed range for any invalid answer.
@@ -94,23 +93,24 @@ def is_caseness(phq9_total: int, gad7_total: int) -> bool:
     return phq9_total >= PHQ9_CASENESS_THRESHOLD or gad7_total >= GAD7_CASENESS_THRESHOLD
 
 
-def _spec_for(instrument_id: object, content_dir: Path | str | None) -> _ScoringSpec:
+def _spec_for(instrument_id: object, content_dir: Path | str) -> _ScoringSpec:
     if instrument_id not in SCORED_INSTRUMENT_IDS:
         raise ValueError(f"cannot score {instrument_id!r}; scored instruments are "
                          f"{', '.join(SCORED_INSTRUMENT_IDS)}")
-    # Resolving a path costs system calls; skip it for the default so hot loops stay fast.
-    directory = DEFAULT_CONTENT_DIR if content_dir is None else Path(content_dir).resolve()
-    return _build_spec(instrument_id, directory)
+    return _build_spec(instrument_id, Path(content_dir).resolve())
 
 
 @cache
 def _build_spec(instrument_id: str, content_dir: Path) -> _ScoringSpec:
     instrument = load_instrument(instrument_id, content_dir)
     items = instrument.scored_items
+    if instrument.score_max is None:
+        raise ValueError(f"{instrument.id} is scored but declares no maximum score")
+    values = [[int(value) for value in item.option_values] for item in items]
     return _ScoringSpec(
         instrument_id=instrument.id,
         item_ids=tuple(item.id for item in items),
-        item_ranges=tuple((min(item.option_values), max(item.option_values)) for item in items),
+        item_ranges=tuple((min(options), max(options)) for options in values),
         risk_thresholds=tuple(item.risk_threshold if item.risk else None for item in items),
         bands=tuple((band.min, band.max, band.name) for band in instrument.bands),
         max_total=instrument.score_max,

@@ -9,64 +9,34 @@ self-help waits unseen).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from screening import routing
-from screening.instruments import DEFAULT_CONTENT_DIR
+from screening.routing_models import UrgentReview, parse_rules
 
 if TYPE_CHECKING:  # pragma: no cover
     from screening.models import Screening
 
-
-@dataclass(frozen=True)
-class UrgentReview:
-    when: routing.Condition
-    deadline_hours: int
+__all__ = ["UrgentReview", "parse", "prioritised", "review_deadline", "urgent_review"]
 
 
 def parse(document: Any, source: str = "routing.yaml") -> UrgentReview | None:
     """The urgent-review rule of a parsed routing.yaml (None when it has none)."""
-    where = f"{source}: urgent_review"
-    raw = document.get("urgent_review") if isinstance(document, Mapping) else None
-    if raw is None:
-        return None
-    entry = routing._mapping(raw, where)
-    if set(entry) != {"when", "deadline_hours"}:
-        raise routing.RoutingRuleError(f"{where}: must have exactly when and deadline_hours")
-    hours = routing._integer(entry["deadline_hours"], f"{where}: deadline_hours")
-    if hours < 1:
-        raise routing.RoutingRuleError(f"{where}: deadline_hours must be at least 1")
-    return UrgentReview(routing._condition(entry["when"], f"{where}: when"), hours)
+    return parse_rules(document, source).urgent_review
 
 
-@cache
-def _load(path: Path) -> UrgentReview | None:
-    return parse(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
-
-
-def load(content_dir: Path | str | None = None) -> UrgentReview | None:
-    directory = DEFAULT_CONTENT_DIR if content_dir is None else Path(content_dir).resolve()
-    return _load(directory / "routing.yaml")
-
-
-def urgent_review(facts: Mapping[str, Any],
-                  rule: UrgentReview | None = None) -> UrgentReview | None:
-    """The rule (by default the shipped one) if these facts call for an urgent review."""
-    found = rule or load()
-    return found if found is not None and found.when.holds(facts) else None
+def urgent_review(facts: Mapping[str, Any], rule: UrgentReview | None) -> UrgentReview | None:
+    """The rule if these facts call for an urgent review."""
+    return rule if rule is not None and rule.when.holds(facts) else None
 
 
 def review_deadline(screening: Screening) -> datetime | None:
     """When an urgent review of this screening is due; None if it is not urgent."""
+    from screening.content import current
+
     if not screening.facts or screening.submitted_at is None:
         return None
-    urgent = urgent_review(screening.facts)
+    urgent = urgent_review(screening.facts, current().rules.urgent_review)
     return screening.submitted_at + timedelta(hours=urgent.deadline_hours) if urgent else None
 
 

@@ -26,7 +26,7 @@ from app.caseload.loaders import get_record_for_user
 from app.caseload.operations import current_assignment, current_step
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
-from screening import operations, urgency
+from screening import operations, typed, urgency
 from screening.answers import TamperedAnswer, parse_page
 from screening.forms import ReviewForm, step_choices
 from screening.models import QuestionnaireResponse, RiskAlert, Screening, ScreeningStatus
@@ -93,7 +93,6 @@ def page(page_id: str):
         return redirect(url_for(".page", page_id=furthest))  # no skipping ahead
     instrument = operations.instrument(page_id)
     form = ConfirmForm()
-    values, page_errors = screening.drafts.get(page_id, {}), {}
     if form.validate_on_submit():
         try:
             parsed = parse_page(instrument, request.form)
@@ -101,13 +100,15 @@ def page(page_id: str):
             abort(400)
         if parsed.complete:
             operations.save_page(screening, page_id, parsed.answers)
+            typed.forget(screening, page_id)
             return redirect(_page_url(screening))
-        values = {**parsed.answers, **{k: request.form.get(k, "") for k in parsed.too_long}}
-        page_errors = {item: _("Please answer this question.") for item in parsed.missing}
-        page_errors |= {item: _("This answer is too long. Please shorten it.")
-                        for item in parsed.too_long}
-    elif form.is_submitted():
+        # Post/Redirect/Get: Back never asks to resend; the page shows what was typed.
+        typed.keep(screening, page_id,
+                   {item.id: request.form.get(item.id, "") for item in instrument.items})
+        return redirect(url_for(".page", page_id=page_id), code=303)
+    if form.is_submitted():
         abort(400)
+    values, page_errors = _shown_answers(screening, instrument)
     return render_template(
         "screening/page.html",
         instrument=instrument,
@@ -122,6 +123,21 @@ def page(page_id: str):
     )
 
 
+def _shown_answers(screening: Screening, instrument) -> tuple[dict, dict]:
+    """The page's values and errors: what was typed and not saved yet, else the draft."""
+    raw = typed.kept(screening, instrument.id)
+    if raw is None:
+        return screening.drafts.get(instrument.id, {}), {}
+    try:
+        parsed = parse_page(instrument, raw)
+    except TamperedAnswer:  # the questionnaire changed since: its options no longer fit
+        return screening.drafts.get(instrument.id, {}), {}
+    values = {**parsed.answers, **{k: raw.get(k, "") for k in parsed.too_long}}
+    errors = {item: _("Please answer this question.") for item in parsed.missing}
+    errors |= {item: _("This answer is too long. Please shorten it.") for item in parsed.too_long}
+    return values, errors
+
+
 def _has_risk(screening: Screening) -> bool:
     return db.session.execute(
         db.select(db.func.count()).select_from(RiskAlert)
@@ -133,7 +149,12 @@ def _has_risk(screening: Screening) -> bool:
 @roles_required(Role.PATIENT)
 @patient_data
 def confirm():
-    screening = _own_in_progress()
+    screening = operations.in_progress_for(current_user)
+    if screening is None:
+        # Back after "Send my answers": say they were sent instead of a dead end.
+        if operations.latest_submitted_for(current_user) is None:
+            return redirect(url_for(".index"))
+        return render_template("screening/sent.html")
     if operations.next_page(screening) is not None:
         return redirect(_page_url(screening))
     pages = [operations.instrument(p) for p in operations.page_ids()]
@@ -205,6 +226,14 @@ def weekly():
             flash(_("You have no weekly questionnaires. They start when your therapist-guided "
                     "programme or video treatment begins."), "info")
         return redirect(url_for("main.patient_home"))
+    return measures_page(_store_weekly, heading=_("How has your week been?"),
+                         lead=_("These questions are the same every week, so that you and "
+                                "your therapist can see how things change."))
+
+
+def measures_page(store, *, heading: str, lead: str):
+    """PHQ-9 and GAD-7 on one page, for the weekly measures and the follow-up alike:
+    ``store(answers, token)`` keeps complete answers and returns the response."""
     instruments = [operations.instrument(i) for i in operations.WEEKLY_INSTRUMENTS]
     form = ConfirmForm()
     values: dict = {i.id: {} for i in instruments}
@@ -224,11 +253,12 @@ def weekly():
                             for item in parsed.missing}
             complete = complete and parsed.complete
         if complete:
-            return _store_weekly(answers, token)
+            return store(answers, token)
     elif form.is_submitted():
         abort(400)
     return render_template("screening/weekly.html", instruments=instruments, form=form,
-                           values=values, page_errors=page_errors, token=token, lang=language())
+                           values=values, page_errors=page_errors, token=token, lang=language(),
+                           heading=heading, lead=lead)
 
 
 def _prefixed(form, prefix: str) -> dict[str, str]:

@@ -98,6 +98,7 @@ def migrated_database(tmp_path_factory) -> str:
     if POSTGRES_URL:
         engine = create_engine(_normalised_postgres(POSTGRES_URL))
         with engine.begin() as conn:
+            _end_other_connections(conn)
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
@@ -106,6 +107,13 @@ def migrated_database(tmp_path_factory) -> str:
     template = instance / "template.db"
     _migrate(f"sqlite:///{template}", instance)
     return str(template)
+
+
+def _end_other_connections(conn) -> None:
+    """This worker's database is its own: a connection left on it by an earlier run (a
+    killed server, an abandoned transaction) would make DROP or TRUNCATE wait forever."""
+    conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
 
 
 def _fresh_sqlite_copy(template: str, target: Path) -> None:
@@ -123,14 +131,20 @@ def _empty_postgres_tables(app) -> None:
                 return
             except OperationalError:
                 # A request of the previous test's live server (a browser still polling)
-                # can hold a table this needs: PostgreSQL picks one of the two to abort.
+                # can hold a table this needs: PostgreSQL picks one of the two to abort,
+                # or the lock timeout ends the wait. A connection still idle in its
+                # transaction after a few tries is one its server left behind.
                 if attempt == 9:
                     raise
+                if attempt >= 3:
+                    with db.engine.begin() as conn:
+                        _end_other_connections(conn)
                 time.sleep(0.5)
 
 
 def _truncate(names: list[str]) -> None:
     with db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL lock_timeout = '5s'"))
         # The audit table refuses TRUNCATE (migration 0009); tests set that aside,
         # inside this transaction only.
         conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate"))
@@ -138,13 +152,13 @@ def _truncate(names: list[str]) -> None:
         conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"))
 
 
-def make_app(migrated_database, tmp_path, packages=PACKAGES, *, empty=True):
+def make_app(migrated_database, tmp_path, packages=PACKAGES, *, empty=True, config=None):
     """An app on this test's database: a fresh copy (SQLite) or emptied tables (PostgreSQL)."""
     database = tmp_path / "stepcare.db"
     if not POSTGRES_URL and (empty or not database.exists()):
         _fresh_sqlite_copy(migrated_database, database)
     uri = POSTGRES_URL or f"sqlite:///{database}"
-    app = create_app(_test_config(uri, tmp_path), packages=packages)
+    app = create_app({**_test_config(uri, tmp_path), **(config or {})}, packages=packages)
     if POSTGRES_URL and empty:
         _empty_postgres_tables(app)
     limiter.reset()
@@ -204,6 +218,8 @@ def make_user(name: str, role: Role, password_hash: str, **extra) -> User:
         role=str(role),
         password_hash=password_hash,
         language=extra.pop("language", "en"),
+        # The personas confirmed their addresses long ago (tests of verification unset it).
+        email_verified_at=extra.pop("email_verified_at", utcnow()),
         **extra,
     )
     if role.is_clinician:
@@ -335,9 +351,10 @@ def complete_screening(patient_id: int, *, phq9=None, intake=None, submit=True):
 
 
 @pytest.fixture
-def screened(app, personas):
+def screened(request, app, personas):
     """Alice has sent a screening with a risky PHQ-9 item 9 (so an open alert); Bob has
-    one in progress."""
+    one in progress. Modules that set ``WITH_DUE_FOLLOW_UP`` also get a follow-up of
+    Alice's that is due (the route matrices, so that its page has an object)."""
     from screening import operations
     from screening.models import RiskAlert
 
@@ -352,6 +369,11 @@ def screened(app, personas):
         _enrol_alice(personas)
         _book_alice_video(personas)
         _alice_message_and_alert(personas)
+        if getattr(request.module, "WITH_DUE_FOLLOW_UP", False):
+            add_due_follow_up(personas)
+            add_erasure_request(personas)
+            add_fhir_client(personas)
+            add_push_subscription(personas)
     return personas
 
 
@@ -440,3 +462,63 @@ def inbox(app):
     mail.init_app(app)
     yield handler.messages
     controller.stop()
+
+
+def add_push_subscription(personas):
+    """A push subscription of Alice's phone (made-up keys: nothing is sent to it)."""
+    from app.push import operations
+
+    found = operations.subscribe(db.session.get(User, personas.alice.id),
+                                 "https://push.example.com/send/alice-phone",
+                                 "BPlaceholderKeyOfAlicesPhone", "placeholder-auth",
+                                 "Mozilla/5.0 (Linux; Android 14) Chrome/130.0")
+    db.session.commit()
+    personas.alice_push = found.id
+
+
+def add_due_follow_up(personas):
+    """A follow-up of Alice's that is due now (for the route matrices): as if an earlier
+    course of hers had ended three months ago."""
+    from datetime import timedelta
+
+    from app.caseload.models import StepAssignment
+    from screening.models import FollowUp
+
+    now = utcnow()
+    ended = now - timedelta(days=92)
+    course = StepAssignment(patient_id=personas.alice.id, step=1,
+                            started_at=ended - timedelta(weeks=8), ended_at=ended)
+    db.session.add(course)
+    db.session.flush()
+    followup = FollowUp(patient_id=personas.alice.id, step_assignment_id=course.id,
+                        discharged_at=ended, due_at=now - timedelta(days=1))
+    db.session.add(followup)
+    db.session.commit()
+    personas.alice_followup = followup.id
+    return personas
+
+
+def add_erasure_request(personas):
+    """A third patient, Eve, who asked for erasure (for the route matrices' admin pages)."""
+    from app.erasure.models import ErasureRequest
+
+    eve = make_user("Eve Eriksen", Role.PATIENT, personas.alice.password_hash,
+                    disabled_at=utcnow())
+    db.session.flush()
+    found = ErasureRequest(user_id=eve.id, status="pending")
+    db.session.add(found)
+    db.session.commit()
+    personas.eve_erasure = found.id
+    return personas
+
+
+def add_fhir_client(personas):
+    """A region's record system registered for the FHIR API (its admin page's object)."""
+    from interop.api.models import FhirClient
+
+    client = FhirClient(name="Region Syddanmark EPJ", client_id="matrix-client",
+                        public_key="(a public key)", scopes="system/Observation.read")
+    db.session.add(client)
+    db.session.commit()
+    personas.fhir_client = client.id
+    return personas

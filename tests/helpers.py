@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from pathlib import Path
 
 import pyotp
+from bs4 import BeautifulSoup
 
 from app.accounts.models import User, UserSession
 from app.accounts.sessions import SESSION_KEY, _hash
 from app.db import db, utcnow
+
+# The content the project ships (content/): what the default STEPCARE_CONTENT_DIR names.
+SHIPPED_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -85,3 +90,9 @@ def queries_for(app, client, url: str) -> int:
     with QueryCounter(engine) as counter:
         assert client.get(url).status_code == 200
     return counter.count
+
+
+def parsed(page) -> BeautifulSoup:
+    """A page (a response or its text) as parsed HTML, for assertions on structure."""
+    text = page if isinstance(page, str) else page.get_data(as_text=True)
+    return BeautifulSoup(text, "html.parser")

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from app.audit.models import Action
+from tests.browser_pages import document_width
 from tests.conftest import PERSONA_PASSWORD
 from tests.test_access_log import write_rows
 
@@ -26,7 +27,7 @@ def test_it_shows_the_access_log_at_320px(app, live_server, browser: Browser, pe
     log = page.locator("#access-log")
     expect(log.get_by_text("connection details for a video call")).to_be_visible()
     expect(log.get_by_text("3 times that day")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert document_width(page) <= NARROW["width"]
     page.get_by_role("link", name="Everyone, me included").click()
     expect(page.get_by_role("link", name="Everyone, me included")).to_have_attribute(
         "aria-current", "page")

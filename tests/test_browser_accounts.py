@@ -95,9 +95,11 @@ def test_it_signs_a_therapist_in_with_two_step_login_and_shows_the_ui_in_danish(
 
     page.get_by_role("button", name="Dansk").click()
     expect(page.locator("html")).to_have_attribute("lang", "da")
-    for english in ("Your caseload", "Caseload", "Account", "Sign out", "Need help right now?",
-                    "Treatment terms"):
+    for english in ("Your caseload", "Caseload", "Account", "Sign out", "Treatment terms"):
         expect(page.get_by_text(danish(english), exact=True).first).to_be_visible()
+    # Staff see the clinic's footer (patients see the crisis lines instead).
+    phone_label = danish("Phone: %(phone)s").split("%")[0]
+    expect(page.locator(".staff-footer")).to_contain_text(phone_label)
     for column in ("Patient", "Last activity"):
         expect(page.get_by_role("columnheader", name=danish(column), exact=True)).to_be_visible()
     body = page.locator("main").inner_text()

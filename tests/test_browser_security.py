@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser_pages import document_width, open_menu
 from tests.conftest import PERSONA_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -14,7 +15,7 @@ NARROW = {"width": 320, "height": 640}
 
 
 def _fits(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = document_width(page)
     assert width <= NARROW["width"], f"the page scrolls sideways at 320 px ({width} px)"
 
 
@@ -50,6 +51,7 @@ def test_it_explains_a_slowed_account_and_lets_a_known_browser_in_at_320px(
     mine = owner.new_page()
     mine.goto(live_server + "/login")
     _sign_in(mine, personas.alice.email, PERSONA_PASSWORD)
+    open_menu(mine)
     mine.get_by_role("button", name="Sign out").click()
 
     stranger = browser.new_page(viewport=NARROW)

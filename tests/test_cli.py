@@ -35,11 +35,12 @@ def test_it_builds_a_demo_clinic(app, runner):
         roles = db.session.execute(
             db.select(User.role, db.func.count()).group_by(User.role)
         ).all()
-        assert dict(roles) == {"admin": 1, "therapist": 3, "patient": 30}
+        # 42 in the core's clinic, and screening's two discharged patients with follow-ups.
+        assert dict(roles) == {"admin": 1, "therapist": 3, "patient": 44}
         assigned = db.session.execute(
             db.select(db.func.count()).select_from(CareAssignment)
         ).scalar_one()
-        assert assigned == 25
+        assert assigned == 39
         assert verify_chain()[1] is None
 
 

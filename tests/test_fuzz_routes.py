@@ -21,25 +21,49 @@ from wtforms.fields.core import UnboundField
 
 from app import create_app
 from app.accounts.contact_forms import ContactForm
-from app.accounts.forms import ConfirmForm, RecoveryCodeForm, TotpForm
+from app.accounts.forms import (
+    ConfirmForm,
+    OidcRegisterForm,
+    RecoveryCodeForm,
+    ResetPasswordForm,
+    TotpForm,
+)
 from app.accounts.models import User
 from app.db import db
 from app.extensions import limiter
 from app.messaging.forms import MessageForm
+from app.push.views import ChannelForm, RemoveForm
+from interop.referral.forms import ReceiverToggleForm, SendForm
 from programmes.forms import FeedbackForm
 from safety.forms import AddItemForm
 from tests.conftest import PERSONA_PASSWORD
 from tests.helpers import csrf_token, post_form, sign_in
 from tests.safety.test_safety_plans import make_plan
 from tests.screening.test_weekly import put_in_step, weekly_form
-from tests.test_access_matrix import EVERYONE, JSON_BODIES, OBJECT_PAGES, PUBLIC, ROLE_PAGES
+from tests.test_access_matrix import (
+    EVERYONE,
+    JSON_BODIES,
+    OBJECT_PAGES,
+    PUBLIC,
+    ROLE_PAGES,
+    TOKEN_LINKS,
+)
 from tests.test_get_writes import BOOKKEEPING, WriteRecorder
+
+# Every object page needs an object: the world gets a follow-up of Alice's that is due.
+WITH_DUE_FOLLOW_UP = True
 
 # POST routes the harness does not send garbage to, and why.
 NOT_FUZZED = {
     # Its form is the CSRF token alone, and a valid one loads the language model (seconds of
     # CPU): there is no field to fuzz, and the access matrix covers the route.
     "textmodel.load": "only a CSRF token; a valid post loads the text model",
+    # Its form is the CSRF token alone, and a valid one closes the persona's account for good
+    # (signed out everywhere): tests/erasure covers it.
+    "erasure.ask": "only a CSRF token; a valid post closes the persona's account",
+    # It reads no body (it opens or continues a session), and no persona is in the anxiety
+    # programme; tests/programmes/test_vr_api.py covers it. Its ratings route is fuzzed.
+    "programmes.vr_session": "no body; no persona has a VR block open",
 }
 
 
@@ -56,15 +80,37 @@ FIELDS = {
     "accounts.mfa_recovery": _fields(RecoveryCodeForm),
     "accounts.mfa_setup": _fields(TotpForm),
     "accounts.logout": _fields(ConfirmForm),
+    # Without a link's token in the session these pages show why, not their form.
+    "accounts.reset_password": _fields(ResetPasswordForm),
+    "accounts.verify_email": _fields(ConfirmForm),
+    "accounts.confirm_email_change": _fields(ConfirmForm),
+    "accounts.cancel_email_change": _fields(ConfirmForm),  # shown only while a change waits
+    "accounts.resend_verification": _fields(ConfirmForm),  # shown only before verifying
+    "drafts.discard": set(),  # shown only when a draft was kept: the CSRF token alone
+    # Shown only after a provider's answer (registering) or for ?provider= of a configured
+    # provider (linking); the personas' clinic has none.
+    "accounts.oidc_register": _fields(OidcRegisterForm),
+    "accounts.oidc_link": _fields(ConfirmForm),
+    # Shown only once the clinic has receivers of referral messages; the personas' has none.
+    "referral_message.toggle_receiver": _fields(ReceiverToggleForm),
+    "referral_message.send": _fields(SendForm),
     "accounts.admin_enable_user": _fields(ConfirmForm),
     "screening.start": _fields(ConfirmForm),
     "screening.submit": _fields(ConfirmForm),
     "screening.weekly": set(weekly_form()),
+    "screening.followup_page": set(weekly_form()),  # the same two questionnaires
     "contact.required": _fields(ContactForm),
     "safety.add": _fields(AddItemForm),
     "messaging.edit": _fields(MessageForm),
     "programmes.homework": _fields(FeedbackForm),
+    # The FHIR token endpoint: an OAuth form a system posts, not a page's form.
+    "fhir.token": {"grant_type", "client_assertion_type", "client_assertion", "scope"},
+    # Push reminders are off in the tests (no VAPID keys), so the account page shows neither.
+    "push.channel": _fields(ChannelForm),
+    "push.remove": _fields(RemoveForm),
 }
+
+
 
 # The second step of signing in: the garbage goes to a real half-finished sign-in.
 HALF_SIGNED_IN = {"accounts.mfa_verify": "theo", "accounts.mfa_recovery": "theo",
@@ -111,6 +157,8 @@ def _allowed() -> dict[str, set[str]]:
     allowed = {endpoint: set(roles) for endpoint, roles in ROLE_PAGES.items()}
     allowed |= {endpoint: set(roles) for endpoint, (_args, roles) in OBJECT_PAGES.items()}
     allowed |= {endpoint: {"anonymous"} for endpoint in PUBLIC}
+    # The token endpoint takes a system's post, signed in or not: fuzzed as anyone.
+    allowed["fhir.token"] = {"anonymous", *EVERYONE}
     return allowed
 
 
@@ -121,7 +169,7 @@ def _post_endpoints(app) -> set[str]:
 def _url(app, endpoint: str, personas) -> str:
     from flask import url_for
 
-    make_args = OBJECT_PAGES.get(endpoint, (lambda _p: {}, None))[0]
+    make_args = OBJECT_PAGES.get(endpoint, (lambda _p: TOKEN_LINKS.get(endpoint, {}), None))[0]
     with app.test_request_context():
         return url_for(endpoint, **make_args(personas))
 

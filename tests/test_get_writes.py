@@ -15,7 +15,10 @@ from sqlalchemy import event
 
 from app.db import db
 from tests.helpers import sign_in
-from tests.test_access_matrix import OBJECT_PAGES, PUBLIC, ROLE_PAGES
+from tests.test_access_matrix import OBJECT_PAGES, PUBLIC, ROLE_PAGES, TOKEN_LINKS
+
+# Every object page needs an object: the world gets a follow-up of Alice's that is due.
+WITH_DUE_FOLLOW_UP = True
 
 # Written by every request on purpose: the audit trail and the idle timeout.
 BOOKKEEPING = {"audit_event", "user_session"}
@@ -67,7 +70,7 @@ def _cases(personas):
         yield endpoint, make_args(personas), allowed
     for endpoint in PUBLIC:
         if "static" not in endpoint:
-            yield endpoint, {}, {"anonymous"}
+            yield endpoint, TOKEN_LINKS.get(endpoint, {}), {"anonymous"}
 
 
 def _writes(app, client, url: str) -> set[str]:

@@ -19,6 +19,7 @@ from app.accounts.models import Role
 from app.security import roles_required
 from app.signals import NavEntry, flattened, nav_entries, sorted_panels, text_model_panels
 from app.signals import text_model_test as text_model_test_signal
+from textmodel.reasons import describe
 
 bp = Blueprint("textmodel", __name__, template_folder="templates")
 
@@ -50,7 +51,8 @@ def load():
         embed_ms = (time.perf_counter() - started) * 1000
     except textmodel.TextModelUnavailable as exc:
         current_app.logger.warning("text model test failed: %s", exc)
-        flash(_("The text model could not be loaded: %(reason)s", reason=str(exc)), "error")
+        flash(_("The text model could not be loaded: %(reason)s", reason=describe(str(exc))),
+              "error")
         return redirect(url_for(".status"))
     flash(
         _(
@@ -75,4 +77,6 @@ def _nav(user) -> list[NavEntry]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    # The risk layers' panel (screening) states its classifier's reasons through it too.
+    app.add_template_filter(describe, "text_model_reason")
     nav_entries.connect(_nav)

@@ -142,7 +142,7 @@ class EchoRequest:
     offer_sdp: str
     ice_servers: list[dict]
     max_sessions: int
-    filter_sdp: Any = None  # str -> str, e.g. video.sdp.loopback_only in test mode
+    filter_sdp: Any = None  # str -> str: keeps the answer's candidates in VIDEO_MEDIA_NETWORKS
 
 
 class EchoSessions:

@@ -8,13 +8,10 @@ wakes the room's waiting polls after the commit (``video.notify``).
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, or_
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -25,9 +22,8 @@ from app.caseload.models import TreatmentContact
 from app.db import db
 from video import room
 from video.models import MAX_DURATION, Appointment, Signal
-from video.notify import RECHECK_SECONDS, notifier, room_changed
+from video.notify import room_changed
 from video.room import Event, Role, RoomState, RoomTransitionError, Status
-from video.sdp import candidate_is_loopback, loopback_only
 
 # A participant whose page has not polled for this long has gone (closed the
 # laptop, lost the network). Polls return at least every POLL_WAIT_MAX seconds.
@@ -35,7 +31,6 @@ STALE_AFTER = timedelta(seconds=40)
 # Presence is written at most this often per participant, not on every poll.
 SEEN_RESOLUTION = timedelta(seconds=5)
 # Generous for offers, answers, trickled candidates and a few ICE restarts.
-MAX_SIGNALS_PER_ROOM = 2000
 SESSION_TOKEN_BYTES = 12  # 16 URL-safe characters
 OPEN_STATUSES = (Status.SCHEDULED, Status.WAITING, Status.ADMITTED, Status.IN_CALL)
 LIVE_STATUSES = (Status.ADMITTED, Status.IN_CALL)
@@ -51,10 +46,6 @@ class NotChangeable(ValueError):
 
 class StaleSession(Exception):
     """The request came from a browser tab that another tab (or a reload) replaced."""
-
-
-class TooManySignals(Exception):
-    """A room refuses more signalling messages than any real call needs."""
 
 
 def other(role: str) -> str:
@@ -355,111 +346,3 @@ def lock_appointment(appointment_id: int) -> None:
     """Lock an appointment's row before anything is audited (see ``video.views``)."""
     db.session.execute(
         db.select(Appointment.id).where(Appointment.id == appointment_id).with_for_update())
-
-
-# --- signalling ------------------------------------------------------------------------------
-
-
-def post_signal(appointment: Appointment, role: str, to_session: str, message: dict[str, Any],
-                *, loopback: bool) -> int | None:
-    """Store a validated message for the other participant; None if it is not relayed.
-
-    Signalling starts only once the therapist has admitted the patient, so no
-    media can flow from the waiting room.
-    """
-    if appointment.status not in LIVE_STATUSES:
-        raise RoomTransitionError("the patient has not been admitted")
-    if to_session != appointment.session_of(other(role)):
-        return None  # the other tab has gone; its successor negotiates afresh
-    if loopback:
-        message = _loopback_message(message)
-        if message is None:
-            return None
-    if appointment.signal_seq >= MAX_SIGNALS_PER_ROOM:
-        raise TooManySignals()
-    appointment.signal_seq += 1
-    db.session.add(Signal(
-        appointment_id=appointment.id,
-        seq=appointment.signal_seq,
-        sender_role=role,
-        from_session=appointment.session_of(role),
-        to_session=to_session,
-        payload=message,
-    ))
-    room_changed(db.session, appointment.room_id)
-    db.session.flush()
-    return appointment.signal_seq
-
-
-def _loopback_message(message: dict[str, Any]) -> dict[str, Any] | None:
-    """Test mode: keep media on 127.0.0.1 (browser.md, "WebRTC on loopback only")."""
-    if message["type"] in ("offer", "answer"):
-        return {**message, "sdp": loopback_only(message["sdp"])}
-    if message["type"] == "candidate" and message["candidate"]:
-        return message if candidate_is_loopback(message["candidate"]) else None
-    return message
-
-
-@dataclass(frozen=True)
-class Mark:
-    """What a waiting poll compares: the room's version and last message number."""
-
-    version: int
-    signal_seq: int
-
-
-def mark(appointment_id: int) -> Mark:
-    version, seq = db.session.execute(
-        db.select(Appointment.version, Appointment.signal_seq)
-        .where(Appointment.id == appointment_id)
-    ).one()
-    return Mark(version, seq)
-
-
-def messages_for(appointment: Appointment, role: str, after: int) -> list[dict[str, Any]]:
-    """Messages from the other participant's current tab to this tab, after ``after``."""
-    peer = other(role)
-    mine, theirs = appointment.session_of(role), appointment.session_of(peer)
-    if not mine or not theirs:
-        return []
-    rows = db.session.execute(
-        db.select(Signal.seq, Signal.payload).where(
-            Signal.appointment_id == appointment.id,
-            Signal.seq > after,
-            Signal.sender_role == peer,
-            Signal.from_session == theirs,
-            Signal.to_session == mine,
-        ).order_by(Signal.seq)
-    ).all()
-    return [{"seq": seq, **payload} for seq, payload in rows]
-
-
-def has_messages(appointment_id: int, role: str, session: str, after: int) -> bool:
-    return db.session.execute(
-        db.select(func.count()).select_from(Signal).where(
-            Signal.appointment_id == appointment_id,
-            Signal.seq > after,
-            Signal.sender_role == other(role),
-            Signal.to_session == session,
-        )
-    ).scalar_one() > 0
-
-
-def wait_for_news(appointment_id: int, room_id: str, role: str, session: str, after: int,
-                  version: int, seconds: float) -> bool:
-    """Block until the room changes or a message arrives for this tab, or ``seconds`` pass.
-
-    Called with no transaction open, and leaves none open: each check is one
-    short read, ended before sleeping, so a waiting poll holds no lock.
-    """
-    deadline = time.monotonic() + seconds
-    with notifier.watch(room_id) as watch:
-        while True:
-            latest = mark(appointment_id)
-            news = latest.version != version or (
-                latest.signal_seq > after and has_messages(appointment_id, role, session, after))
-            db.session.rollback()
-            remaining = deadline - time.monotonic()
-            if news or remaining <= 0:
-                return news
-            watch.wait(min(RECHECK_SECONDS, remaining))

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.accounts.models import User
 from app.db import utcnow
-from app.signals import Panel
+from app.signals import NavEntry, Panel
 from video import operations, room
 from video.room import Status
 from video.views import describe, today_for
+
+
+def nav(user: User) -> list[NavEntry]:
+    """Patients and therapists both keep appointments; the menu leads to them."""
+    if user.is_patient or user.is_therapist:
+        return [NavEntry(45, _l("Appointments"), "video.appointments")]
+    return []
 
 
 def home_panel(patient: User) -> Panel | None:

@@ -1,4 +1,4 @@
-"""Validation of signalling messages, and loopback-only SDP filtering for tests.
+"""Validation of signalling messages, and keeping ICE candidates within given networks.
 
 Accepted messages (anything else raises :class:`SignalError`)::
 
@@ -25,8 +25,8 @@ __all__ = [
     "MAX_SDP_BYTES",
     "SignalError",
     "address_is_public",
-    "candidate_is_loopback",
-    "loopback_only",
+    "candidate_within",
+    "candidates_within",
     "parse_networks",
     "public_candidates_only",
     "validate_signal",
@@ -157,23 +157,26 @@ def _candidate_address(line: str) -> str | None:
     return parts[4]
 
 
-def candidate_is_loopback(candidate_line: str) -> bool:
-    """Whether a candidate (``a=candidate:...`` or ``candidate:...``) is on 127.0.0.1."""
+def candidate_within(candidate_line: str, networks: tuple[IPNetwork, ...]) -> bool:
+    """Whether a candidate (``a=candidate:...`` or ``candidate:...``) has an IP address in
+    one of ``networks``. Host names (mDNS ``.local``) are in none: their address is unknown."""
     if not isinstance(candidate_line, str):
         return False
-    return _candidate_address(candidate_line) == LOOPBACK
+    try:
+        ip = ipaddress.ip_address(_candidate_address(candidate_line) or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
-def loopback_only(sdp: str) -> str:
-    """Drop every ``a=candidate:`` line whose address is not 127.0.0.1.
+def candidates_within(sdp: str, networks: tuple[IPNetwork, ...]) -> str:
+    """Drop every ``a=candidate:`` line whose address is outside ``networks``.
 
-    For test mode, so that no media is ever offered off the machine. All other
-    lines, and the line endings, are kept exactly.
+    All other lines, and the line endings, are kept exactly.
     """
     lines = sdp.split("\n")
-    kept = [
-        line for line in lines if not line.startswith("a=candidate:") or candidate_is_loopback(line)
-    ]
+    kept = [line for line in lines
+            if not line.startswith("a=candidate:") or candidate_within(line, networks)]
     return "\n".join(kept)
 
 

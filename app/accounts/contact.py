@@ -27,7 +27,7 @@ bp = Blueprint("contact", __name__)
 #: Pages a patient without a phone can still open: leaving, language, help, the form itself.
 EXEMPT_ENDPOINTS = frozenset({
     "static", "accounts.logout", "accounts.set_language", "main.terms", "main.healthz",
-    "contact.required",
+    "contact.required", "pwa.manifest", "pwa.service_worker", "pwa.offline",
 })
 
 

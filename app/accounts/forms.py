@@ -30,6 +30,25 @@ def _age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def _name_field(missing: str) -> StringField:
+    """A person's full name; `missing` is the message when it is left empty."""
+    return StringField(
+        _l("Full name"), validators=[InputRequired(message=missing), Length(max=120)]
+    )
+
+
+def _email_field(missing: str) -> EmailField:
+    """A new account's email, checked for shape; `missing` is the message when empty."""
+    return EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(message=missing),
+            Email(message=_l("Enter a valid email address, like name@example.dk.")),
+            Length(max=254),
+        ],
+    )
+
+
 class NewPasswordField(PasswordField):
     """A password being chosen: the policy runs as a validator, so errors sit by the field."""
 
@@ -52,18 +71,8 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(ContactFields, FlaskForm):
-    name = StringField(
-        _l("Full name"),
-        validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)],
-    )
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(message=_l("Enter your email.")),
-            Email(message=_l("Enter a valid email address, like name@example.dk.")),
-            Length(max=254),
-        ],
-    )
+    name = _name_field(_l("Enter your name."))
+    email = _email_field(_l("Enter your email."))
     password = NewPasswordField(
         _l("Password"),
         description=_l("At least 8 characters. A few words strung together are easy to remember."),
@@ -140,21 +149,16 @@ class ProfileForm(FlaskForm):
         description=_l("Short emails when something is waiting for you. They never say "
                        "anything about your health."),
     )
+    research = BooleanField(
+        _l("Take part in research"),
+        description=_l("Your questionnaire scores may go, without your name or any date, into "
+                       "de-identified exports for research. Untick to be left out."),
+    )
 
 
 class CreateClinicianForm(FlaskForm):
-    name = StringField(
-        _l("Full name"),
-        validators=[InputRequired(message=_l("Enter a name.")), Length(max=120)],
-    )
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(message=_l("Enter an email.")),
-            Email(message=_l("Enter a valid email address, like name@example.dk.")),
-            Length(max=254),
-        ],
-    )
+    name = _name_field(_l("Enter a name."))
+    email = _email_field(_l("Enter an email."))
     role = SelectField(
         _l("Role"),
         choices=[
@@ -171,3 +175,45 @@ class CreateClinicianForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare POST form: CSRF is its only field."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(message=_l("Enter the email address you sign in with.")),
+            Email(message=_l("Enter a valid email address, like name@example.dk.")),
+            Length(max=254),
+        ],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = NewPasswordField(_l("New password"))
+
+
+class OidcRegisterForm(ContactFields, FlaskForm):
+    """Registration through an OpenID provider: its claims gave the name and birth date."""
+
+    email = _email_field(_l("Enter your email."))
+    phone, gp_practice, emergency_name, emergency_relation, emergency_phone = contact_fields()
+    language = RadioField(_l("Preferred language"), choices=LANGUAGE_CHOICES, default="da")
+    consent = BooleanField(
+        _l("I have read the treatment terms and agree to them."),
+        validators=[InputRequired(message=_l("You must agree to the terms to register."))],
+    )
+
+
+def is_adult(born: date) -> bool:
+    return _age_on(born, date.today()) >= MIN_AGE_YEARS and born <= date.today()
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[
+            InputRequired(message=_l("Enter your new email address.")),
+            Email(message=_l("Enter a valid email address, like name@example.dk.")),
+            Length(max=254),
+        ],
+    )

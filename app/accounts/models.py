@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,12 +50,20 @@ class User(UserMixin, db.Model):
     on_duty: Mapped[bool] = mapped_column(default=False)
     # Reminder emails carry no health information, but people may still opt out.
     reminders_opt_out: Mapped[bool] = mapped_column(default=False)
+    # How reminders reach a patient: "email", "push" or "both" (app.push).
+    reminder_channel: Mapped[str] = mapped_column(String(8), default="email",
+                                                  server_default="email")
+    # De-identified research exports include a patient unless she opts out (app.erasure).
+    research_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # How a clinician reaches a patient after a risk alert (E.164, e.g. +4512345678).
     phone: Mapped[str | None] = mapped_column(String(20))
     gp_practice: Mapped[str | None] = mapped_column(String(160))
     emergency_name: Mapped[str | None] = mapped_column(String(120))
     emergency_relation: Mapped[str | None] = mapped_column(String(60))
     emergency_phone: Mapped[str | None] = mapped_column(String(20))
+    # Until set, no reminder or notification email goes to the address: it may be a
+    # stranger's. Staff accounts (made by an admin) and accounts from before 0012 count.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -80,6 +88,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def mfa_enrolled(self) -> bool:
@@ -110,6 +122,53 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+class AccountToken(db.Model):
+    """A single-use link sent by email: a password reset, an email verification, or a
+    change of email address (then ``email`` is the new address, not yet the user's).
+
+    Only the SHA-256 of the random token is stored, so a leaked table opens nothing.
+    """
+
+    __tablename__ = "account_token"
+    __table_args__ = (CheckConstraint("purpose IN ('reset', 'verify', 'change')",
+                                      name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16))
+    # The address the link was sent to: a verification counts only for that address,
+    # and a change makes it the user's.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class KeptDraft(db.Model):
+    """A form that arrived after its sender's session had expired, kept for them alone.
+
+    The browser holds only a random token; the text stays here, so nothing a patient
+    wrote travels in a readable cookie. Only the same person, signed in again, sees it.
+    """
+
+    __tablename__ = "kept_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the form was going, and its fields as [name, value] pairs (a field may repeat).
+    path: Mapped[str] = mapped_column(String(2048))
+    fields: Mapped[list[list[str]]] = mapped_column(JSON)
+
+
 class RecoveryCode(db.Model):
     __tablename__ = "recovery_code"
 
@@ -134,3 +193,28 @@ class Consent(db.Model):
     language: Mapped[str] = mapped_column(String(5))
     terms_text_sha256: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class OidcLink(db.Model):
+    """An account at an OpenID provider that may sign in as this user.
+
+    The provider's subject (``sub``) names the person there; a national identifier is
+    kept only if the provider's configured claim carried one.
+    """
+
+    __tablename__ = "oidc_link"
+    __table_args__ = (
+        UniqueConstraint("provider", "subject"),
+        UniqueConstraint("user_id", "provider"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(255))
+    national_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -12,13 +12,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
-from app.accounts import operations
+from app.accounts import operations, recovery
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record
 
 
-def _compose(user: User, already_registered: bool) -> Message:
+def _compose(user: User, already_registered: bool, verify_token: str | None,
+             provider: str | None = None) -> Message:
     link = current_app.config["BASE_URL"].rstrip("/") + "/login"
     greeting = _("Hello %(name)s,", name=user.name.split()[0])
     if already_registered:
@@ -33,21 +34,29 @@ def _compose(user: User, already_registered: bool) -> Message:
     else:
         subject = _("Welcome to Stepcare")
         lines = [
+            _("Your Stepcare account is ready. Sign in with %(provider)s:", provider=provider)
+            if provider else
             _("Your Stepcare account is ready. Sign in with your email and the password "
               "you chose:"),
             link,
+            *(recovery.verification_lines(verify_token) if verify_token else []),
             _("If you did not create this account, please reply to this email."),
         ]
     return Message(subject=subject, recipients=[user.email],
                    body="\n\n".join([greeting, *lines]))
 
 
-def send_registration_notice(user: User, *, already_registered: bool) -> None:
-    """Email the address's owner; a mail failure must not undo or reveal the registration."""
+def send_registration_notice(user: User, *, already_registered: bool,
+                             verify_token: str | None = None, provider: str | None = None) -> None:
+    """Email the address's owner; a mail failure must not undo or reveal the registration.
+
+    A new patient's welcome carries the link that verifies their address; one who
+    registered through an OpenID provider is told to sign in with ``provider`` (its label).
+    """
     from app.reminders import mail
 
     with force_locale(user.language):
-        message = _compose(user, already_registered)
+        message = _compose(user, already_registered, verify_token, provider)
     try:
         mail.send(message)
     except Exception as exc:  # noqa: BLE001 - SMTP down must not turn into a 500
@@ -76,4 +85,5 @@ def register_or_notify_owner(form, terms) -> None:
                    patient_id=existing.id if existing.is_patient else None)
             send_registration_notice(existing, already_registered=True)
     else:
-        send_registration_notice(user, already_registered=False)
+        token = recovery.issue(user, recovery.VERIFY)
+        send_registration_notice(user, already_registered=False, verify_token=token)

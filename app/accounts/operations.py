@@ -8,14 +8,13 @@ from datetime import date
 
 from flask import request
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts import mfa, passwords, sessions
-from app.accounts.models import Consent, RecoveryCode, Role, User
+from app.accounts.models import Consent, OidcLink, RecoveryCode, Role, User
 from app.accounts.terms import Terms
 from app.audit.models import Action
 from app.audit.operations import record
-from app.db import db, release_write_lock, take_write_lock, utcnow
+from app.db import add_if_unique, db, release_write_lock, take_write_lock, utcnow
 
 
 class EmailTaken(ValueError):
@@ -40,7 +39,10 @@ def create_user(
     name: str,
     language: str = "da",
     date_of_birth: date | None = None,
+    verified: bool = True,
 ) -> User:
+    """A new account. ``verified``: whether its email counts as confirmed (an admin or the
+    operator made it); a patient who registers themself confirms it by a link."""
     # Hash first, holding no write lock (argon2 takes ~100 ms), and whether or not the
     # email is taken, so both answers take as long. Then look up with the lock held.
     release_write_lock()
@@ -55,14 +57,11 @@ def create_user(
         password_hash=password_hash,
         language=language,
         date_of_birth=date_of_birth,
+        email_verified_at=utcnow() if verified else None,
     )
-    db.session.add(user)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
+    if not add_if_unique(user):
         # Two registrations raced for the same email; the other one won.
-        raise EmailTaken(email) from None
+        raise EmailTaken(email)
     if role == Role.PATIENT:
         record(Action.CREATE, "patient", user.id, patient_id=user.id)
     return user
@@ -79,6 +78,7 @@ def register_patient(
         name=name,
         language=language,
         date_of_birth=date_of_birth,
+        verified=False,
     )
     record_consent(user, terms)
     if contact:
@@ -204,11 +204,36 @@ def enable(user: User) -> None:
         record(Action.UPDATE, "patient", user.id, patient_id=user.id)
 
 
-def update_profile(user: User, *, name: str, language: str, reminders: bool = True) -> None:
+def update_profile(user: User, *, name: str, language: str, reminders: bool = True,
+                   research: bool | None = None) -> None:
     user.name = name.strip()
     user.language = language
     user.reminders_opt_out = not reminders
+    if research is not None:
+        user.research_opt_out = not research
     db.session.flush()
     if user.is_patient:
         record(Action.UPDATE, "patient", user.id, patient_id=user.id)
 
+
+
+def oidc_link_for(provider: str, subject: str) -> OidcLink | None:
+    return db.session.execute(
+        db.select(OidcLink).where(OidcLink.provider == provider, OidcLink.subject == subject)
+    ).scalar_one_or_none()
+
+
+def oidc_links_of(user: User) -> list[OidcLink]:
+    return list(db.session.execute(
+        db.select(OidcLink).where(OidcLink.user_id == user.id).order_by(OidcLink.provider)
+    ).scalars())
+
+
+def link_oidc(user: User, provider: str, subject: str, national_id: str | None) -> OidcLink:
+    """Let this provider's subject sign in as ``user``; audited as a change to the account."""
+    link = OidcLink(user_id=user.id, provider=provider, subject=subject,
+                    national_id=national_id or None)
+    db.session.add(link)
+    db.session.flush()
+    record(Action.CREATE, "oidc_link", link.id, patient_id=user.id if user.is_patient else None)
+    return link

@@ -26,17 +26,22 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def clear_keeping_language() -> None:
-    """Empty the cookie session; the language someone chose is not a secret and stays."""
-    language = session.get("lang")
+# What outlives a sign-in or sign-out in the cookie: the language someone chose, and the
+# random token of a draft kept through an expired session (app.accounts.drafts). Neither
+# is a secret, and neither lets anyone but its owner in.
+_CARRIED_OVER = ("lang", "kept_draft")
+
+
+def clear_for_new_login() -> None:
+    """Empty the cookie session but for what is carried over (``_CARRIED_OVER``)."""
+    kept = {key: session[key] for key in _CARRIED_OVER if session.get(key)}
     session.clear()
-    if language:
-        session["lang"] = language
+    session.update(kept)
 
 
 def start(user: User) -> UserSession:
     """Rotate: drop everything the pre-login cookie held and issue a new token."""
-    clear_keeping_language()
+    clear_for_new_login()
     token = secrets.token_urlsafe(32)
     now = utcnow()
     record = UserSession(
@@ -87,7 +92,10 @@ def load_user(user_id: str) -> User | None:
     if reason is not None:
         end(record, reason)
         session.clear()
-        session["expired"] = reason in ("idle", "absolute")
+        if reason in ("idle", "absolute"):
+            session["expired"] = True
+            # Whoever they were may be posting a form they typed for a while: keep it.
+            g.expired_session_user = record.user
         return None
     if now - record.last_seen_at > TOUCH_INTERVAL:
         record.last_seen_at = now
@@ -104,7 +112,7 @@ def end_current(reason: str = "logout") -> None:
     record = current()
     if record is not None:
         end(record, reason)
-    clear_keeping_language()
+    clear_for_new_login()
 
 
 def end_all_for(user: User, reason: str, keep: UserSession | None = None) -> int:

@@ -6,8 +6,9 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import markdown
 from markupsafe import Markup
+
+from app.content import markdown
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,7 @@ class Terms:
 
     @property
     def html(self) -> Markup:
-        # Terms are trusted content from the repository, never user input.
-        return Markup(markdown.markdown(self.text))  # noqa: S704
+        return markdown.render(self.text)
 
 
 @functools.cache

@@ -18,7 +18,17 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import devices, forms, mfa, notices, operations, phones, sessions
+from app.accounts import (
+    devices,
+    drafts,
+    email_change,
+    forms,
+    mfa,
+    notices,
+    operations,
+    phones,
+    sessions,
+)
 from app.accounts.guards import (
     PENDING_USER,
     account,
@@ -35,8 +45,10 @@ from app.accounts.guards import (
 from app.accounts.models import Role, User
 from app.accounts.terms import load_terms
 from app.db import db, utcnow
+from app.erasure import operations as erasure
 from app.extensions import limiter
 from app.security import roles_required
+from app.signals import account_panels, sorted_panels
 
 bp = Blueprint("accounts", __name__)
 
@@ -58,9 +70,17 @@ def home_url(user: User) -> str:
 def _complete_login(user: User, next_url: str | None):
     sessions.start(user)
     login_user(user)
+    if drafts.waiting_for(user):
+        next_url = url_for("drafts.show")  # what they typed before the session expired
     response = redirect(safe_next(next_url) or home_url(user))
     devices.remember(response, request.cookies, user.email)
     return response
+
+
+def _mfa_limit():
+    """One shared budget for every second-factor step, counted per pending sign-in."""
+    return limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
+                         deduct_when=failed_attempt, scope="mfa")
 
 
 def _pending_user() -> User | None:
@@ -112,9 +132,15 @@ def login():
     next_url = safe_next(request.args.get(NEXT))
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
-        if user is None or not user.is_active:
+        if user is not None and erasure.pending_for(user) is not None:
+            form.password.errors.append(erasure_pending_message())
+        elif user is None or not user.is_active:
             form.password.errors.append(
                 _("That email and password do not match an active account.")
+            )
+        elif (provider := _required_provider(user)) is not None:
+            form.password.errors.append(
+                _("Staff sign in with %(provider)s. Use the button below.", provider=provider)
             )
         elif user.role_enum.is_clinician:
             return _start_second_factor(user, next_url)
@@ -124,8 +150,29 @@ def login():
     return render_template("accounts/login.html", form=form, expired=expired)
 
 
+def _required_provider(user: User) -> str | None:
+    """The provider a clinician must sign in with (its label), when the clinic says so.
+
+    A clinician with no linked provider yet still signs in with password and code, to link one.
+    """
+    if not (current_app.config["OIDC_STAFF_REQUIRED"] and user.role_enum.is_clinician):
+        return None
+    configured = current_app.config.get("OIDC_PROVIDERS", {})
+    for link in operations.oidc_links_of(user):
+        if link.provider in configured:
+            return str(configured[link.provider]["label"])
+    return None
+
+
+def erasure_pending_message() -> str:
+    config = current_app.config
+    return _("You have asked for erasure, and we are handling your request, so this account "
+             "can no longer sign in. To ask about it, contact %(clinic)s on %(phone)s.",
+             clinic=config["CLINIC_NAME"], phone=config["CLINIC_PHONE"])
+
+
 def _start_second_factor(user: User, next_url: str | None):
-    sessions.clear_keeping_language()  # nothing else from before the password survives
+    sessions.clear_for_new_login()  # nothing else from before the password survives
     session[PENDING_USER] = user.id
     session[PENDING_SINCE] = utcnow().timestamp()
     if next_url:
@@ -153,8 +200,7 @@ def logout():
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
-               deduct_when=failed_attempt, scope="mfa")
+@_mfa_limit()
 def mfa_verify():
     user = _pending_user()
     if user is None:
@@ -170,8 +216,7 @@ def mfa_verify():
 
 
 @bp.route("/login/recovery", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
-               deduct_when=failed_attempt, scope="mfa")
+@_mfa_limit()
 def mfa_recovery():
     user = _pending_user()
     if user is None or not user.mfa_enrolled:
@@ -187,8 +232,7 @@ def mfa_recovery():
 
 
 @bp.route("/login/two-step/setup", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=pending_key, methods=["POST"],
-               deduct_when=failed_attempt, scope="mfa")
+@_mfa_limit()
 def mfa_setup():
     user = _pending_user()
     if user is None or user.totp_secret is None:
@@ -267,9 +311,11 @@ def account():
     form = forms.ProfileForm(obj=current_user)
     if not form.is_submitted():
         form.reminders.data = not current_user.reminders_opt_out
+        form.research.data = not current_user.research_opt_out
     if form.validate_on_submit():
+        research = form.research.data if current_user.is_patient else None
         operations.update_profile(current_user, name=form.name.data, language=form.language.data,
-                                  reminders=form.reminders.data)
+                                  reminders=form.reminders.data, research=research)
         session["lang"] = form.language.data
         flash(_("Your details are saved."), "success")
         return redirect(url_for(".account"))
@@ -277,6 +323,10 @@ def account():
         "accounts/account.html",
         form=form,
         recovery_left=operations.unused_recovery_codes(current_user),
+        oidc_links=operations.oidc_links_of(current_user),
+        pending_email=email_change.pending_for(current_user),
+        cancel_form=forms.ConfirmForm(),
+        panels=sorted_panels(account_panels, current_user),
     )
 
 
@@ -334,88 +384,3 @@ def new_recovery_codes():
             "accounts/recovery_codes.html", codes=codes, continue_url=url_for(".account")
         )
     return render_template("accounts/recovery_codes_new.html", form=form)
-
-
-# --- administration of clinicians ------------------------------------------------------------
-
-
-@bp.route("/admin/users")
-@roles_required(Role.ADMIN)
-def admin_users():
-    users = db.session.execute(
-        db.select(User).where(User.role != Role.PATIENT).order_by(User.role, User.name)
-    ).scalars()
-    return render_template("accounts/admin_users.html", users=users, form=forms.ConfirmForm())
-
-
-@bp.route("/admin/users/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-def admin_new_user():
-    form = forms.CreateClinicianForm()
-    if form.validate_on_submit():
-        try:
-            operations.create_user(
-                email=form.email.data,
-                password=form.password.data,
-                role=Role(form.role.data),
-                name=form.name.data,
-                language=form.language.data,
-            )
-        except operations.EmailTaken:
-            form.email.errors.append(_("An account with this email already exists."))
-        else:
-            flash(
-                _("The account is created. They can now sign in and set up two-step login."),
-                "success",
-            )
-            return redirect(url_for(".admin_users"))
-    return render_template("accounts/admin_user_new.html", form=form)
-
-
-def _managed_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.id == current_user.id:
-        abort(404)
-    return user
-
-
-@bp.route("/admin/users/<int:user_id>/disable", methods=["POST"])
-@roles_required(Role.ADMIN)
-def admin_disable_user(user_id: int):
-    user = _managed_user(user_id)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
-    operations.disable(user)
-    flash(_("The account is disabled and signed out everywhere."), "success")
-    return redirect(_back_to_list(user))
-
-
-@bp.route("/admin/users/<int:user_id>/enable", methods=["POST"])
-@roles_required(Role.ADMIN)
-def admin_enable_user(user_id: int):
-    user = _managed_user(user_id)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
-    operations.enable(user)
-    flash(_("The account can sign in again."), "success")
-    return redirect(_back_to_list(user))
-
-
-@bp.route("/admin/users/<int:user_id>/duty", methods=["POST"])
-@roles_required(Role.ADMIN)
-def admin_toggle_duty(user_id: int):
-    """Duty therapists triage unassigned patients' screenings and risk alerts."""
-    user = _managed_user(user_id)
-    if not user.is_therapist:
-        abort(404)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
-    user.on_duty = not user.on_duty
-    message = (_("The therapist is now on duty.") if user.on_duty
-               else _("The therapist is no longer on duty."))
-    flash(message, "success")
-    return redirect(url_for(".admin_users"))
-
-
-def _back_to_list(user: User) -> str:
-    return url_for("caseload.admin_patients") if user.is_patient else url_for(".admin_users")

@@ -22,6 +22,12 @@ class Outcome(StrEnum):
     DENIED = "denied"
 
 
+# The actor_role of a row written for another system's request (the FHIR API's clients):
+# its actor_id is then that client's id, not a user's, and the access log asks the
+# ``audit_actor_names`` signal for its name.
+SYSTEM_CLIENT_ROLE = "fhir_client"
+
+
 class AuditEvent(db.Model):
     """Append-only: database triggers refuse UPDATE and DELETE (see the first migration).
 

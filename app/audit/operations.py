@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, func, insert
 from sqlalchemy.orm import Session
@@ -18,12 +18,27 @@ _CHAIN_LOCK_KEY = 0x5354_4550  # "STEP"
 _PENDING = "audit_pending"
 
 
+# Rows of reads whose append waits for the commit (see ``record_at_commit``).
+_AT_COMMIT = "audit_at_commit"
+
+
 @event.listens_for(Session, "after_commit")
 def _forget_committed(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
+@event.listens_for(Session, "before_commit")
+def _append_at_commit(session: Session) -> None:
+    rows = session.info.pop(_AT_COMMIT, None)
+    if rows:
+        _append(rows)
+
+
 def _actor() -> tuple[int | None, str]:
+    # A request authenticated without a session (a FHIR client's bearer token) names its
+    # actor here: (the client's id, its role), e.g. (3, "fhir_client").
+    if has_request_context() and g.get("audit_actor"):
+        return g.audit_actor
     if has_request_context() and current_user.is_authenticated:
         return current_user.id, current_user.role
     if has_request_context():
@@ -95,12 +110,29 @@ def record_many(
     A list page that shows many patients writes a row for each of them, so
     that each patient's access log is complete.
     """
-    if not targets:
-        return
+    if targets:
+        _append(_rows(action, resource_type, targets, outcome))
+
+
+def record_at_commit(action: Action, resource_type: str, resource_id: object = None, *,
+                     patient_id: int | None) -> None:
+    """Like ``record``, but the row is chained on when the request commits.
+
+    Appending takes the chain's lock (PostgreSQL's advisory lock, SQLite's write lock)
+    until the commit: a page that records its read first would hold it, and serialise
+    every such page, while it runs its queries and renders. A failed request keeps the
+    row too (``rollback_keeping_reads``).
+    """
+    rows = _rows(action, resource_type, [(resource_id, patient_id)], Outcome.ALLOWED)
+    db.session.info.setdefault(_AT_COMMIT, []).extend(rows)
+
+
+def _rows(action: Action, resource_type: str, targets: list[tuple[object, int | None]],
+          outcome: Outcome) -> list[dict]:
     actor_id, actor_role = _actor()
     at = utcnow()
     ip = request.remote_addr if has_request_context() else None
-    _append([
+    return [
         {
             "at": at,
             "actor_id": actor_id,
@@ -113,7 +145,7 @@ def record_many(
             "ip": ip,
         }
         for resource_id, patient_id in targets
-    ])
+    ]
 
 
 def rollback_keeping_reads() -> None:
@@ -123,7 +155,7 @@ def rollback_keeping_reads() -> None:
     but what it showed (or refused to show) was seen, and must stay in the trail.
     The rows are chained afresh onto the head as it is after the rollback.
     """
-    pending = db.session.info.pop(_PENDING, [])
+    pending = db.session.info.pop(_PENDING, []) + db.session.info.pop(_AT_COMMIT, [])
     db.session.rollback()
     kept = [r for r in pending
             if r["action"] == Action.READ or r["outcome"] == Outcome.DENIED]

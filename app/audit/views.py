@@ -7,9 +7,10 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import case, desc, func, or_
 
+from app import signals
 from app.accounts.models import Role, User
 from app.audit.labels import resource_label
-from app.audit.models import Action, AuditEvent
+from app.audit.models import SYSTEM_CLIENT_ROLE, Action, AuditEvent
 from app.audit.operations import record
 from app.db import db
 from app.security import patient_data, roles_required
@@ -29,6 +30,8 @@ class Entry:
     count: int
     actor: User | None
     actor_role: str
+    # Another system's name (a FHIR client), when the actor is not a person.
+    system_name: str | None
     action: str
     outcome: str
     what: str
@@ -56,17 +59,33 @@ def _entries(patient_id: int, *, others_only: bool, page: int) -> tuple[list[Ent
         .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
     )
     if others_only:
-        query = query.where(or_(ev.actor_id.is_(None), ev.actor_id != patient_id))
+        # A system's id may equal the patient's user id: it is someone else all the same.
+        query = query.where(or_(ev.actor_id.is_(None), ev.actor_id != patient_id,
+                                ev.actor_role == SYSTEM_CLIENT_ROLE))
     rows = db.session.execute(query).all()
-    actor_ids = {r.actor_id for r in rows if r.actor_id is not None}
+    people = [r for r in rows if r.actor_role != SYSTEM_CLIENT_ROLE]
+    actor_ids = {r.actor_id for r in people if r.actor_id is not None}
     actors = {u.id: u for u in db.session.execute(
         db.select(User).where(User.id.in_(actor_ids))).scalars()} if actor_ids else {}
+    names = _system_names({r.actor_id for r in rows if r.actor_role == SYSTEM_CLIENT_ROLE})
     entries = [
-        Entry(at=r.at, count=r.n, actor=actors.get(r.actor_id), actor_role=r.actor_role,
+        Entry(at=r.at, count=r.n, actor_role=r.actor_role,
+              actor=None if r.actor_role == SYSTEM_CLIENT_ROLE else actors.get(r.actor_id),
+              system_name=(names.get(r.actor_id, "") if r.actor_role == SYSTEM_CLIENT_ROLE
+                           else None),
               action=r.action, outcome=r.outcome, what=resource_label(r.resource_type))
         for r in rows[:PER_PAGE]
     ]
     return entries, len(rows) > PER_PAGE
+
+
+def _system_names(ids: set[int]) -> dict[int, str]:
+    """Names of the systems (FHIR clients) among the actors, from the package that owns them."""
+    names: dict[int, str] = {}
+    if ids:
+        for found in signals.answers(signals.audit_actor_names, SYSTEM_CLIENT_ROLE, ids=ids):
+            names.update(found)
+    return names
 
 
 @bp.route("/account/access-log")

@@ -11,13 +11,12 @@ from datetime import datetime
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record
 from app.caseload.models import ClinicalAlert
-from app.db import db, utcnow
+from app.db import add_if_unique, db, utcnow
 from app.signals import alert_sweep, answers
 
 KINDS = ("deterioration", "not_on_track", "inactive", "risk_overdue")
@@ -33,11 +32,7 @@ def raise_alert(patient_id: int, kind: str, key: str, detail: str | None = None)
     if exists:
         return False
     alert = ClinicalAlert(patient_id=patient_id, kind=kind, key=key, detail=detail)
-    db.session.add(alert)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
+    if not add_if_unique(alert):
         return False  # raised at the same moment by another worker
     record(Action.CREATE, "clinical_alert", alert.id, patient_id=patient_id)
     return True

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 
 class AssignForm(FlaskForm):
@@ -24,7 +24,10 @@ class NoteForm(FlaskForm):
     )
 
 
+# The empty first option makes the target and the ending explicit choices: a form that
+# arrives with "Step 1" or "Treatment completed" already chosen gets submitted unread.
 STEP_ACTIONS = [
+    SelectChoice("", _l("Choose…")),
     SelectChoice("1", _l("Step 1: self-help")),
     SelectChoice("2", _l("Step 2: guided online programme")),
     SelectChoice("3", _l("Step 3: video sessions")),
@@ -32,6 +35,7 @@ STEP_ACTIONS = [
     SelectChoice("discharge", _l("Discharge: end this episode of care")),
 ]
 END_REASONS = [
+    SelectChoice("", _l("Choose…")),
     SelectChoice("completed", _l("Treatment completed")),
     SelectChoice("dropped_out", _l("Dropped out")),
     SelectChoice("referred_on", _l("Referred on")),
@@ -40,7 +44,10 @@ END_REASONS = [
 
 
 class StepChangeForm(FlaskForm):
-    action = SelectField(_l("Change to"), choices=STEP_ACTIONS)
+    action = SelectField(
+        _l("Change to"), choices=STEP_ACTIONS,
+        validators=[InputRequired(message=_l("Choose the step to change to."))],
+    )
     end_reason = SelectField(_l("If discharging: how did the episode end?"),
                              choices=END_REASONS)
     reason = TextAreaField(
@@ -48,6 +55,12 @@ class StepChangeForm(FlaskForm):
         validators=[DataRequired(message=_l("Give a reason for the change.")),
                     Length(max=2000)],
     )
+
+
+    def validate_end_reason(self, field) -> None:
+        # Only a discharge ends the episode, so only a discharge needs to say how.
+        if self.action.data == "discharge" and not field.data:
+            raise ValidationError(_l("Choose how the episode ended."))
 
 
 class ReferralForm(FlaskForm):

@@ -16,7 +16,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
-from app.audit.operations import record, record_denied
+from app.audit.operations import record, record_at_commit, record_denied
 from app.caseload.models import CareAssignment
 from app.db import db
 
@@ -46,22 +46,32 @@ def is_in_scope(viewer: User, patient_id: int) -> bool:
     return False
 
 
-def _authorise(patient_id: int, resource_type: str, resource_id: object, action: Action) -> User:
+def _authorise(patient_id: int, resource_type: str, resource_id: object, action: Action,
+               *, audit_at_commit: bool = False) -> User:
     patient = db.session.get(User, patient_id)
     if patient is None or patient.role != Role.PATIENT or not is_in_scope(current_user, patient_id):
         known = patient is not None and patient.role == Role.PATIENT
         record_denied(resource_type, resource_id, patient_id=patient_id if known else None,
                       action=action)
         abort(404)
-    record(action, resource_type, resource_id, patient_id=patient_id)
+    if audit_at_commit:
+        record_at_commit(action, resource_type, resource_id, patient_id=patient_id)
+    else:
+        record(action, resource_type, resource_id, patient_id=patient_id)
     return patient
 
 
 def get_patient_for_user(
-    patient_id: int, *, resource_type: str = "patient", action: Action = Action.READ
+    patient_id: int, *, resource_type: str = "patient", action: Action = Action.READ,
+    audit_at_commit: bool = False,
 ) -> User:
-    """The patient, if the current user may reach them; otherwise 404 (and an audit row)."""
-    return _authorise(patient_id, resource_type, patient_id, action)
+    """The patient, if the current user may reach them; otherwise 404 (and an audit row).
+
+    ``audit_at_commit``: the row of an allowed read is chained on at the commit, so a page
+    does not hold the audit chain's lock while it runs (a denial is written at once).
+    """
+    return _authorise(patient_id, resource_type, patient_id, action,
+                      audit_at_commit=audit_at_commit)
 
 
 def get_record_for_user(

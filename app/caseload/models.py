@@ -9,19 +9,20 @@ from app.accounts.models import User
 from app.db import UTCDateTime, db, utcnow
 
 
+def _one_current_per_patient(name: str) -> Index:
+    """At most one row per patient that has not ended (a partial unique index)."""
+    current = text("ended_at IS NULL")
+    return Index(name, "patient_id", unique=True, sqlite_where=current,
+                 postgresql_where=current)
+
+
 class CareAssignment(db.Model):
     """A patient on a therapist's caseload. Ended, never deleted: history matters."""
 
     __tablename__ = "care_assignment"
     __table_args__ = (
         # At most one current therapist per patient.
-        Index(
-            "uq_care_assignment_current_patient",
-            "patient_id",
-            unique=True,
-            sqlite_where=text("ended_at IS NULL"),
-            postgresql_where=text("ended_at IS NULL"),
-        ),
+        _one_current_per_patient("uq_care_assignment_current_patient"),
         Index("ix_care_assignment_therapist_current", "therapist_id", "ended_at"),
     )
 
@@ -42,13 +43,7 @@ class StepAssignment(db.Model):
     __tablename__ = "step_assignment"
     __table_args__ = (
         CheckConstraint("step BETWEEN 1 AND 4", name="step"),
-        Index(
-            "uq_step_assignment_current_patient",
-            "patient_id",
-            unique=True,
-            sqlite_where=text("ended_at IS NULL"),
-            postgresql_where=text("ended_at IS NULL"),
-        ),
+        _one_current_per_patient("uq_step_assignment_current_patient"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -112,13 +112,14 @@ def discharge(patient: User, *, by: User | None, reason: str, end_reason: str) -
     current = current_step(patient)
     if current is None:
         return
-    current.ended_at = utcnow()
+    current.ended_at = now = utcnow()
     current.end_reason = end_reason
     current.reason = "\n".join(filter(None, [current.reason, reason]))
     db.session.flush()
     record(Action.UPDATE, "step", current.id, patient_id=patient.id)
     send(step_assigned, patient, change=StepChange(patient, None, None, by, reason,
-                                                  {"end_reason": end_reason}))
+                                                  {"end_reason": end_reason},
+                                                  ended_step_id=current.id, discharged_at=now))
 
 
 def record_contact(patient_id: int, therapist_id: int | None, kind: str,

@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from app import content
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Consent, Role, User
 from app.audit.models import Action
@@ -31,16 +32,21 @@ from app.caseload.loaders import (
     patients_of,
 )
 from app.caseload.models import CareAssignment, ClinicalAlert, ClinicianNote, StepAssignment
+from app.caseload.paging import page_number, paginate
 from app.db import db, utcnow
-from app.security import patient_data, roles_required
-from app.signals import caseload_today, record_panels, sorted_panels
+from app.security import patient_page, roles_required
+from app.signals import (
+    ReferralLetter,
+    caseload_today,
+    record_panels,
+    referral_letter_panels,
+    sorted_panels,
+)
 
 bp = Blueprint("caseload", __name__)
 
 
-@bp.route("/caseload")
-@roles_required(Role.THERAPIST)
-@patient_data
+@patient_page(bp, "/caseload", Role.THERAPIST)
 def index():
     patients = patients_of(current_user)
     now = utcnow()
@@ -52,16 +58,22 @@ def index():
                                only=triage.Category(only) if only in CATEGORY_VALUES else None,
                                now=now, inactive_days=inactive_days)
     order = request.args.get("sort", "triage")
-    shown = triage.sort_rows(shown, order, now, inactive_days)
-    for row in shown:
+    # The whole caseload is ordered before it is cut, so page 2 continues where page 1
+    # stopped and a new risk alert lands on page 1 at once.
+    page = paginate(triage.sort_rows(shown, order, now, inactive_days),
+                    page_number(request.args.get("page")),
+                    current_app.config["CASELOAD_PAGE_SIZE"])
+    for row in page.items:
         row.category = triage.category(row, now, inactive_days)
     table, strings = columns.table(current_user)
-    page = render_template(
-        "caseload/index.html", rows=shown, total=len(rows), order=order, step=step, only=only,
-        columns=table, t=strings, panels=sorted_panels(caseload_today, current_user), now=now)
+    html = render_template(
+        "caseload/index.html", rows=page.items, page=page, total=len(rows), order=order,
+        step=step, only=only, columns=table, t=strings,
+        panels=sorted_panels(caseload_today, current_user), now=now)
     # Written last: on PostgreSQL the audit chain's lock is then held only until the commit.
-    record_many(Action.READ, "caseload_row", [(p.id, p.id) for p in patients])
-    return page
+    # Only the patients on the shown page were shown.
+    record_many(Action.READ, "caseload_row", [(r.patient_id, r.patient_id) for r in page.items])
+    return html
 
 
 CATEGORY_VALUES = {c.value for c in triage.Category}
@@ -73,11 +85,10 @@ def caseload_rows(therapist: User, patients: list[User]) -> list[triage.Row]:
     return [triage.Row(patient.id, patient.name, facts[patient.id]) for patient in patients]
 
 
-@bp.route("/patients/<int:patient_id>")
-@roles_required(Role.THERAPIST, Role.ADMIN)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>", Role.THERAPIST, Role.ADMIN)
 def patient(patient_id: int):
-    patient = get_patient_for_user(patient_id)
+    # The most visited record page: its audit row waits for the commit (see the loader).
+    patient = get_patient_for_user(patient_id, audit_at_commit=True)
     return _record(patient)
 
 
@@ -129,9 +140,7 @@ def _patient_to_act_on(patient_id: int) -> User:
     return patient
 
 
-@bp.route("/patients/<int:patient_id>/notes", methods=["POST"])
-@roles_required(Role.THERAPIST)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>/notes", Role.THERAPIST, methods=["POST"])
 def add_note(patient_id: int):
     patient = _patient_to_act_on(patient_id)
     form = NoteForm()
@@ -142,9 +151,7 @@ def add_note(patient_id: int):
     return redirect(url_for(".patient", patient_id=patient.id) + "#notes")
 
 
-@bp.route("/patients/<int:patient_id>/step", methods=["POST"])
-@roles_required(Role.THERAPIST)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>/step", Role.THERAPIST, methods=["POST"])
 def change_step(patient_id: int):
     patient = _patient_to_act_on(patient_id)
     form = StepChangeForm()
@@ -178,23 +185,24 @@ def acknowledge_alert(alert_id: int):
     return redirect(url_for(".patient", patient_id=alert.patient_id))
 
 
-@bp.route("/patients/<int:patient_id>/referral", methods=["GET", "POST"])
-@roles_required(Role.THERAPIST)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>/referral", Role.THERAPIST, methods=["GET", "POST"])
 def referral(patient_id: int):
     """A printable referral letter for step 4, recorded as a disclosure."""
     patient = _patient_to_act_on(patient_id)
     form = ReferralForm()
     summary = facts_for(current_user, [patient.id])[patient.id]
     if form.validate_on_submit():
-        operations.record_disclosure(
+        letter = operations.record_disclosure(
             patient, by=current_user, kind="referral_letter", recipient=form.recipient.data,
             purpose=form.reason.data,
             what=_("Referral letter: name, date of birth, questionnaire scores, treatment "
                    "so far and the reason for referral"))
+        written = ReferralLetter(letter_id=letter.id, patient=patient, author=current_user,
+                                 recipient=letter.recipient, reason=letter.purpose)
         return render_template("caseload/referral_letter.html", patient=patient, form=form,
                                summary=summary, contacts=operations.contact_count(patient),
-                               steps=operations.step_history(patient), today=utcnow())
+                               steps=operations.step_history(patient), today=utcnow(),
+                               panels=sorted_panels(referral_letter_panels, written))
     return render_template("caseload/referral_form.html", patient=patient, form=form)
 
 
@@ -211,9 +219,7 @@ def _therapists() -> list[User]:
     )
 
 
-@bp.route("/admin/patients")
-@roles_required(Role.ADMIN)
-@patient_data
+@patient_page(bp, "/admin/patients", Role.ADMIN)
 def admin_patients():
     rows = db.session.execute(
         db.select(User, CareAssignment)
@@ -240,12 +246,11 @@ def admin_patients():
         sizes=sizes,
         form=ConfirmForm(),
         now=utcnow(),
+        content_problems=content.problems(),
     )
 
 
-@bp.route("/admin/patients/<int:patient_id>/assign", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-@patient_data
+@patient_page(bp, "/admin/patients/<int:patient_id>/assign", Role.ADMIN, methods=["GET", "POST"])
 def assign(patient_id: int):
     patient = get_patient_for_user(patient_id, resource_type="care_assignment")
     therapists = _therapists()

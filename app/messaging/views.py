@@ -12,7 +12,7 @@ from app.db import db, utcnow
 from app.messaging import operations
 from app.messaging.forms import MessageForm
 from app.messaging.models import Message
-from app.security import patient_data, roles_required
+from app.security import patient_page, roles_required
 
 bp = Blueprint("messaging", __name__)
 
@@ -33,9 +33,7 @@ def _send(patient: User, form: MessageForm) -> bool:
     return True
 
 
-@bp.route("/messages", methods=["GET", "POST"])
-@roles_required(Role.PATIENT)
-@patient_data
+@patient_page(bp, "/messages", Role.PATIENT, methods=["GET", "POST"])
 def patient_thread():
     form = MessageForm()
     therapist_id = current_therapist_id(current_user.id)
@@ -53,9 +51,7 @@ def patient_thread():
                           can_write=therapist_id is not None)
 
 
-@bp.route("/patients/<int:patient_id>/messages", methods=["GET", "POST"])
-@roles_required(Role.THERAPIST)
-@patient_data
+@patient_page(bp, "/patients/<int:patient_id>/messages", Role.THERAPIST, methods=["GET", "POST"])
 def therapist_thread(patient_id: int):
     patient = get_patient_for_user(patient_id, resource_type="message_thread")
     form = MessageForm()
@@ -87,9 +83,7 @@ def edit(message_id: int):
     return redirect(back)
 
 
-@bp.route("/inbox")
-@roles_required(Role.THERAPIST)
-@patient_data
+@patient_page(bp, "/inbox", Role.THERAPIST)
 def inbox():
     patient_ids = operations.therapist_threads(current_user)
     summaries = operations.summaries(patient_ids)

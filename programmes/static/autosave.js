@@ -101,6 +101,24 @@ function setupAutosave(form) {
   window.addEventListener("pagehide", () => {
     if (dirty) navigator.sendBeacon(form.action, new FormData(form));
   });
+  // A module script runs once the page has been parsed: on a slow phone the patient
+  // may already have typed by then, with no listener to hear it.
+  if (changedBeforeReady(form)) {
+    dirty = true;
+    timer = setTimeout(save, SAVE_DELAY_MS);
+  }
+}
+
+function changedBeforeReady(form) {
+  return Array.from(form.elements).some((field) => {
+    if (field.type === "radio" || field.type === "checkbox") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.tagName === "TEXTAREA" || field.type === "text" || field.type === "number") {
+      return field.value !== field.defaultValue;
+    }
+    return false;
+  });
 }
 
 document.querySelectorAll("form[data-autosave]").forEach(setupAutosave);

@@ -1,6 +1,7 @@
 """The caseload's programme facts: read in a few light queries, and the same as the
 programme pages compute from the full records."""
 
+from bs4 import BeautifulSoup
 from flask_babel import force_locale
 
 from app.accounts.models import User
@@ -82,3 +83,12 @@ def test_it_falls_back_to_the_contents_own_language_for_a_title(app, personas):
             assert found == _from_records(patient_id, "da")
         finally:
             db.session.rollback()
+
+
+def test_it_says_a_step_3_patient_is_in_video_treatment(app, client, personas):
+    add_patient(app, "Vera Video", personas.theo.id, step=3)
+    sign_in(app, client, personas.theo)
+    soup = BeautifulSoup(client.get("/caseload").get_data(as_text=True), "html.parser")
+    row = next(tr for tr in soup.select("tbody tr") if "Vera Video" in tr.get_text())
+    cell = row.find("td", attrs={"data-label": "Programme"})
+    assert cell.get_text(strip=True) == "Video treatment"

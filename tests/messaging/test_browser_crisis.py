@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser_pages import document_width
 from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,7 @@ def test_it_shows_crisis_help_at_320px_after_a_risky_message(app, client, live_s
     box = page.locator("#crisis-now")
     expect(box).to_be_visible()
     expect(box.get_by_role("link", name="112")).to_have_attribute("href", "tel:112")
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = document_width(page)
     assert width <= 320  # nothing pushes the page sideways on a small phone
 
 
@@ -57,7 +58,7 @@ def test_it_asks_for_a_missing_phone_at_320px_and_goes_on(app, client, live_serv
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator("#phone-error")).to_contain_text("+45")
     expect(page.get_by_label("Mobile number")).to_have_value("12 34")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert document_width(page) <= 320
     page.get_by_label("Mobile number").fill("40 77 88 99")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", name="Messages with your therapist")).to_be_visible()

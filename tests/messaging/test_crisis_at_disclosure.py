@@ -57,11 +57,11 @@ def test_it_shows_no_crisis_help_after_an_ordinary_message(app, client, personas
 
 
 def test_it_shows_crisis_help_after_a_risky_diary_note(app, client, personas):
-    from programmes.views import _zone
+    from programmes.diary import clinic_today
 
     sign_in(app, client, personas.alice)
     with app.app_context():
-        today = utcnow().astimezone(_zone()).date().isoformat()
+        today = clinic_today().isoformat()
     response = post_form(client, "/diary", {"day": today, "mood": "2", "note": RISKY})
     assert crisis_box(client.get(response.location)) is not None
 

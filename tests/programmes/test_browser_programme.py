@@ -5,27 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.accounts.models import UserSession
 from app.db import db, utcnow
-from tests.conftest import PERSONA_PASSWORD, PERSONA_TOTP_SECRET, enrol
-from tests.programmes.test_web import first_block
+from tests.browser_pages import open_menu, sign_in
+from tests.conftest import enrol
+from tests.programmes.test_web import first_block, stored_answer
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page: Page, base: str, email: str, code_secret: str | None = None) -> None:
-    page.goto(base + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PERSONA_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    if code_secret:
-        page.locator("#code").fill(pyotp.TOTP(code_secret).now())
-        page.locator("main form button[type=submit]").click()
 
 
 def expire_sessions(app, user_id: int) -> None:
@@ -38,7 +28,7 @@ def expire_sessions(app, user_id: int) -> None:
 
 
 def test_it_keeps_every_word_through_a_session_expiry_and_sends_homework(
-    app, live_server, page: Page, browser: Browser, personas
+    app, live_server, page: Page, browser: Browser, personas, loaded_text_model
 ):
     with app.app_context():
         enrol(personas.alice.id, "depression", personas.theo.id)
@@ -46,6 +36,7 @@ def test_it_keeps_every_word_through_a_session_expiry_and_sends_homework(
     homework = first_block(app, "homework")
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, personas.alice.email)
+    open_menu(page)
     page.get_by_role("link", name="Programmes").click()
     page.locator(".card a.button").first.click()
     expect(page.locator("article.module h1").first).to_be_visible()
@@ -80,7 +71,7 @@ def test_it_keeps_every_word_through_a_session_expiry_and_sends_homework(
     expect(page.get_by_text("The module is marked as done.")).to_be_visible()
 
     therapist = browser.new_context().new_page()
-    sign_in(therapist, live_server, personas.theo.email, PERSONA_TOTP_SECRET)
+    sign_in(therapist, live_server, personas.theo.email, clinician=True)
     therapist.get_by_role("link", name="Homework", exact=True).click()
     therapist.get_by_role("link", name="Alice Andersen").click()
     expect(therapist.get_by_text("I went out twice this week.")).to_be_visible()
@@ -90,3 +81,30 @@ def test_it_keeps_every_word_through_a_session_expiry_and_sends_homework(
 
     page.goto(live_server + "/programmes/depression/welcome")
     expect(page.get_by_text("Twice is a good start.")).to_be_visible()
+
+
+def test_it_saves_what_was_typed_before_the_autosave_script_ran(
+    app, live_server, page: Page, personas, loaded_text_model
+):
+    """On a slow phone the page shows before its module script runs; what the patient
+    types in that moment is saved too."""
+    with app.app_context():
+        enrol(personas.alice.id, "depression", personas.theo.id)
+    reflection = first_block(app, "reflection")
+    sign_in(page, live_server, personas.alice.email)
+    held = []
+    page.route("**/autosave.js", lambda route: held.append(route))
+    page.goto(live_server + "/programmes/depression/welcome", wait_until="commit")
+    box = page.locator(f'textarea[name="b-{reflection.id}-text"]')
+    box.fill("Typed while the page was still loading.")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+
+    expect(page.locator(f"#block-{reflection.id} [data-save-status]")).to_contain_text(
+        "Saved at", timeout=10_000)
+    with app.app_context():
+        assert stored_answer(app, reflection.id).data["text"] == (
+            "Typed while the page was still loading.")

@@ -470,6 +470,7 @@ def test_it_covers_every_block_type_in_the_defaults_test():
         "slider",
         "quiz",
         "homework",
+        "vr_exposure",
     }
 
 

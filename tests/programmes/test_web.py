@@ -20,7 +20,7 @@ from programmes.models import (
     ProgrammeRecord,
 )
 from tests.conftest import enrol
-from tests.helpers import csrf_token, post_form, queries_for, sign_in
+from tests.helpers import csrf_token, parsed, post_form, queries_for, sign_in
 
 WELCOME = "/programmes/depression/welcome"
 
@@ -323,8 +323,9 @@ def test_it_keeps_one_diary_entry_per_day(app, client, personas, alice):
 def test_it_draws_the_diary_as_a_chart_with_a_table(app, client, alice):
     post_form(client, "/diary", {"day": todays_date(client), "mood": "7"})
     page = client.get("/diary").get_data(as_text=True)
-    assert '<svg class="chart"' in page and 'class="series-mood"' in page
-    assert "<td>7</td>" in page
+    html = parsed(page)
+    assert html.select_one("svg.chart .series-mood")
+    assert "7" in [td.get_text(strip=True) for td in html.select("table td")]
 
 
 def test_it_refuses_a_mood_outside_0_to_10(app, client, alice):
@@ -350,3 +351,25 @@ def test_it_refuses_a_diary_day_in_the_future(app, client, alice):
     tomorrow = (date.fromisoformat(todays_date(client)) + timedelta(days=1)).isoformat()
     page = post_form(client, "/diary", {"day": tomorrow, "mood": "5"}).get_data(as_text=True)
     assert "Choose a day within the last 30 days." in page
+
+
+def test_it_renders_a_modules_markdown_once_per_process(app, client, alice, monkeypatch):
+    from app.content import markdown
+
+    markdown.render.cache_clear()
+    calls = []
+    original = markdown.markdown_lib.markdown
+    monkeypatch.setattr(markdown.markdown_lib, "markdown",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    first = prose_of(client.get(WELCOME))
+    rendered = len(calls)
+    second = prose_of(client.get(WELCOME))
+    assert rendered > 0 and len(calls) == rendered
+    assert first == second and first
+
+
+def prose_of(response) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return [str(div) for div in page.select("div.prose")]

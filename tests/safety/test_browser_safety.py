@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.db import db
 from safety import operations
 from screening.models import RiskAlert
+from tests.browser_pages import document_width
 from tests.conftest import PERSONA_PASSWORD, PERSONA_TOTP_SECRET
 
 pytestmark = pytest.mark.browser
@@ -47,7 +48,7 @@ def test_it_lets_a_patient_open_her_plan_from_home_and_the_crisis_box(
     page.locator("#safety-plan-panel").get_by_role("link", name="Open my safety plan").click()
     expect(page.get_by_role("heading", name="My safety plan", exact=True)).to_be_visible()
     expect(page.get_by_text("Walk round the lake")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert document_width(page) <= width
 
     page.goto(live_server + "/support")
     page.locator(".crisis-panel").get_by_role("link", name="Open my safety plan").click()
@@ -80,7 +81,7 @@ def test_it_lets_the_therapist_log_a_reached_call_and_acknowledge(
     page.get_by_role("button", name="Log the attempt").click()
     expect(page.get_by_text("The contact attempt is logged.")).to_be_visible()
     expect(page.locator("ol.contact-log")).to_contain_text("Reached")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert document_width(page) <= width
 
     page.locator("#note").fill(note)
     page.get_by_role("button", name="Acknowledge the alert").click()

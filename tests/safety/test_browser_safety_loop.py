@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.db import db
 from screening.models import RiskAlert
+from tests.browser_pages import document_width
 from tests.safety.test_browser_safety import alice_has_a_plan, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -75,7 +76,7 @@ def test_it_closes_the_loop_from_a_risky_message_to_an_acknowledged_alert(
     theo.locator("#note").fill("Reached by phone; plan updated with her; review on Friday.")
     theo.get_by_role("button", name="Acknowledge the alert").click()
     expect(theo.get_by_text("The alert is acknowledged.")).to_be_visible()
-    assert theo.evaluate("document.documentElement.scrollWidth") <= width
+    assert document_width(theo) <= width
     with app.app_context():
         alert = db.session.execute(
             db.select(RiskAlert).where(RiskAlert.source == "language")).scalar_one()

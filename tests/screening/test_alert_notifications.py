@@ -64,11 +64,10 @@ def assert_told_theo_once(inbox, webhook, alert: RiskAlert) -> None:  # noqa: F8
 
 
 def today(app) -> str:
-    from app.db import utcnow
-    from programmes.views import _zone
+    from programmes.diary import clinic_today
 
     with app.app_context():
-        return utcnow().astimezone(_zone()).date().isoformat()
+        return clinic_today().isoformat()
 
 
 # --- the three ways a disclosure arrives ----------------------------------------------------

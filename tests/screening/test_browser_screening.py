@@ -12,6 +12,7 @@ from app.accounts.models import User
 from app.db import db
 from screening.instruments import load_instrument
 from tests.conftest import INTAKE, PERSONA_PASSWORD, PERSONA_TOTP_SECRET, gad7_page, wsas_page
+from tests.helpers import SHIPPED_CONTENT
 from tests.test_i18n import CATALOGUE
 
 pytestmark = pytest.mark.browser
@@ -52,7 +53,7 @@ def register(page: Page, base: str, lang: str) -> None:
 def answer_screening(page: Page, t, lang: str) -> None:
     page.locator("form[action$='/screening/start'] button").click()
     for number, (page_id, answers) in enumerate(PAGES, start=1):
-        title = load_instrument(page_id).title.get(lang)
+        title = load_instrument(page_id, SHIPPED_CONTENT).title.get(lang)
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
         expect(page.locator(".progress-label")).to_have_text(
             t("Questionnaire %(number)s of %(total)s") % {"number": number, "total": 4})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given
@@ -19,6 +20,9 @@ from screening.routing import (
     load_rules,
     recommend,
 )
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+SHIPPED = load_rules(CONTENT_DIR)
 
 
 def phq9_band(total):
@@ -108,30 +112,30 @@ ROUTING_TABLE = [
                          ids=[row[0] for row in ROUTING_TABLE])
 @pytest.mark.hazard("H-008")
 def test_it_routes_each_rule_and_boundary_to_the_right_step(case, given_facts, step, rule_ids):
-    recommendation = recommend(given_facts)
+    recommendation = recommend(given_facts, SHIPPED)
     assert (recommendation.step, set(recommendation.matched)) == (step, rule_ids)
 
 
 def test_it_covers_every_shipped_rule_in_the_routing_table():
     covered = set().union(*(row[3] for row in ROUTING_TABLE))
-    assert covered == {rule.id for rule in load_rules().rules}
+    assert covered == {rule.id for rule in load_rules(CONTENT_DIR).rules}
 
 
 def test_it_lists_matched_rules_by_step_then_priority():
     recommendation = recommend(facts(phq9=22, psychosis="yes", suicidal_plan="yes",
-                                     preferred_format="video"))
+                                     preferred_format="video"), SHIPPED)
     assert recommendation.matched == ("suicidal_plan", "psychosis", "severe_depression",
                                       "prefers_video")
 
 
 def test_it_separates_the_deciding_reasons_from_lower_step_ones():
-    recommendation = recommend(facts(phq9=12, suicidal_plan="yes"))
+    recommendation = recommend(facts(phq9=12, suicidal_plan="yes"), SHIPPED)
     assert [r.rule_id for r in recommendation.deciding_reasons] == ["suicidal_plan"]
     assert [r.step for r in recommendation.reasons] == [4, 2]
 
 
 def test_it_resolves_fact_placeholders_in_both_languages():
-    reason = recommend(facts(phq9=12, gad7=6)).reasons[0]
+    reason = recommend(facts(phq9=12, gad7=6), SHIPPED).reasons[0]
     assert reason.rule_id == "mild_to_moderate"
     assert "PHQ-9 12 of 27, GAD-7 6 of 21" in reason.en
     assert "PHQ-9 12 ud af 27, GAD-7 6 ud af 21" in reason.da
@@ -155,14 +159,14 @@ def any_facts(draw):
 
 @given(any_facts())
 def test_it_always_matches_at_least_one_shipped_rule(given_facts):
-    assert recommend(given_facts).matched != (FALLBACK_RULE_ID,)
+    assert recommend(given_facts, SHIPPED).matched != (FALLBACK_RULE_ID,)
 
 
 @given(any_facts())
 def test_it_lets_self_help_lower_step_2_and_nothing_else(given_facts):
     assume(given_facts["phq9_item9"] == 0)  # with thoughts of self-harm, see the test below
-    guided = recommend({**given_facts, "preferred_format": "written_guidance"}).step
-    self_help = recommend({**given_facts, "preferred_format": "self_help"}).step
+    guided = recommend({**given_facts, "preferred_format": "written_guidance"}, SHIPPED).step
+    self_help = recommend({**given_facts, "preferred_format": "self_help"}, SHIPPED).step
     assert self_help == (1 if guided == 2 else guided)
 
 
@@ -170,13 +174,13 @@ def test_it_lets_self_help_lower_step_2_and_nothing_else(given_facts):
 @given(any_facts())
 def test_it_never_routes_thoughts_of_self_harm_to_unguided_self_help(given_facts):
     assume(given_facts["phq9_item9"] >= 1)
-    assert recommend(given_facts).step >= 2
+    assert recommend(given_facts, SHIPPED).step >= 2
 
 
 @given(any_facts())
 def test_it_never_routes_an_exclusion_below_step_4(given_facts):
     excluded = {**given_facts, "bipolar": "yes"}
-    assert recommend(excluded).step == 4
+    assert recommend(excluded, SHIPPED).step == 4
 
 
 # --- facts -------------------------------------------------------------------------------
@@ -184,7 +188,8 @@ def test_it_never_routes_an_exclusion_below_step_4(given_facts):
 def test_it_builds_facts_from_answers_and_intake():
     intake = {"substance_use": "some", "bipolar": "no", "psychosis": "unsure",
               "suicidal_plan": "no", "preferred_format": "video", "goals": "sleep better"}
-    built = build_facts([1, 1, 1, 1, 1, 1, 1, 1, 2], [2] * 7, intake, [3, 3, 3, 3, 3])
+    built = build_facts([1, 1, 1, 1, 1, 1, 1, 1, 2], [2] * 7, intake, [3, 3, 3, 3, 3],
+                        CONTENT_DIR)
     assert built == {"phq9_total": 10, "phq9_band": "moderate", "phq9_item9": 2,
                      "gad7_total": 14, "gad7_band": "moderate", "wsas_total": 15,
                      "substance_use": "some", "bipolar": "no", "psychosis": "unsure",
@@ -193,7 +198,7 @@ def test_it_builds_facts_from_answers_and_intake():
 
 def test_it_builds_facts_without_wsas_when_it_is_switched_off():
     intake = {name: facts()[name] for name in INTAKE_FACTS}
-    assert build_facts([0] * 9, [0] * 7, intake)["wsas_total"] is None
+    assert build_facts([0] * 9, [0] * 7, intake, None, CONTENT_DIR)["wsas_total"] is None
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -205,25 +210,25 @@ def test_it_builds_facts_without_wsas_when_it_is_switched_off():
 ])
 def test_it_rejects_invalid_facts(change, message):
     with pytest.raises(ValueError, match=message):
-        recommend(facts(**change))
+        recommend(facts(**change), SHIPPED)
 
 
 def test_it_rejects_missing_facts():
     incomplete = facts()
     del incomplete["suicidal_plan"]
     with pytest.raises(ValueError, match="suicidal_plan"):
-        recommend(incomplete)
+        recommend(incomplete, SHIPPED)
 
 
 @pytest.mark.parametrize("instrument_id", ["phq9", "gad7"])
 def test_it_uses_the_band_names_of_the_instruments(instrument_id):
-    bands = tuple(band.name for band in load_instrument(instrument_id).bands)
+    bands = tuple(band.name for band in load_instrument(instrument_id, CONTENT_DIR).bands)
     assert FACTS[f"{instrument_id}_band"].choices == bands
 
 
 @pytest.mark.parametrize("fact", INTAKE_FACTS)
 def test_it_uses_the_option_values_of_the_intake_form(fact):
-    assert FACTS[fact].choices == load_instrument("intake").item(fact).option_values
+    assert FACTS[fact].choices == load_instrument("intake", CONTENT_DIR).item(fact).option_values
 
 
 # --- custom rule sets: engine semantics and validation -----------------------------------
@@ -299,8 +304,10 @@ BROKEN_RULES = [
     ("unquoted yes", '{fact: bipolar, op: "==", value: yes}', "value True is not one of"),
     ("number out of range", '{fact: gad7_total, op: ">=", value: 80}', "value 80 is not"),
     ("reversed between", "{fact: phq9_total, op: between, value: [14, 10]}", "low <= high"),
-    ("empty any", "{any: []}", "non-empty list"),
-    ("unknown key", '{fact: phq9_total, op: ">=", vaule: 1}', "expected {fact, op, value}"),
+    ("empty any", "{any: []}", "any: List should have at least 1 item"),
+    ("unknown key", '{fact: phq9_total, op: ">=", value: 1, vaule: 1}', "unknown key 'vaule'"),
+    ("missing key", '{fact: phq9_total, op: ">="}', "missing value"),
+    ("not a condition", "{every: []}", "expected {fact, op, value}"),
 ]
 
 
@@ -314,14 +321,14 @@ def test_it_rejects_a_broken_condition_naming_the_rule(tmp_path, case, condition
           when: {{all: [{{fact: phq9_total, op: ">=", value: 0}}, {condition}]}}
           {REASON}
     """
-    with pytest.raises(RoutingRuleError, match="rule 'broken' \\(index 1\\)") as error:
+    with pytest.raises(RoutingRuleError, match=r"routing.yaml:\d+: rules\.1\.when") as error:
         load_rules(write_rules(tmp_path, textwrap.dedent(VALID_RULE) + textwrap.dedent(broken)))
     assert message in str(error.value)
 
 
 @pytest.mark.parametrize("step", [0, 5, '"3"', "true"])
 def test_it_rejects_a_step_outside_1_to_4(tmp_path, step):
-    with pytest.raises(RoutingRuleError, match="rule 'bad_step' \\(index 0\\): step must be"):
+    with pytest.raises(RoutingRuleError, match=r"routing.yaml:\d+: rules\.0\.step: .*step must be"):
         load_rules(write_rules(tmp_path, f"""
             - id: bad_step
               step: {step}
@@ -333,7 +340,8 @@ def test_it_rejects_a_step_outside_1_to_4(tmp_path, step):
 
 @pytest.mark.parametrize("reason", ['{en: "Only English."}', '{en: "English.", da: ""}'])
 def test_it_rejects_a_reason_without_danish(tmp_path, reason):
-    with pytest.raises(RoutingRuleError, match="rule 'no_da'.*missing language 'da'"):
+    with pytest.raises(RoutingRuleError,
+                       match=r"routing.yaml:\d+: rules\.0\.reason.*(missing da|da: must be non)"):
         load_rules(write_rules(tmp_path, f"""
             - id: no_da
               step: 1
@@ -346,7 +354,7 @@ def test_it_rejects_a_reason_without_danish(tmp_path, reason):
 @pytest.mark.parametrize("placeholder", ["{phq9_totl}", "{phq9_total.real}", "{phq9_total:>5}",
                                          "{}", "{phq9_total"])
 def test_it_rejects_a_reason_placeholder_that_is_not_a_fact(tmp_path, placeholder):
-    with pytest.raises(RoutingRuleError, match="rule 'bad_text'.*reason.en"):
+    with pytest.raises(RoutingRuleError, match=r"routing.yaml:\d+: rules\.0\.reason\.en"):
         load_rules(write_rules(tmp_path, f"""
             - id: bad_text
               step: 1
@@ -358,12 +366,13 @@ def test_it_rejects_a_reason_placeholder_that_is_not_a_fact(tmp_path, placeholde
 
 def test_it_rejects_a_duplicate_rule_id(tmp_path):
     duplicate = textwrap.dedent(VALID_RULE) * 2
-    with pytest.raises(RoutingRuleError, match="rule 'ok_rule' \\(index 1\\): duplicate id"):
+    with pytest.raises(RoutingRuleError,
+                       match=r"routing.yaml:\d+: rules\.1: duplicate id 'ok_rule'"):
         load_rules(write_rules(tmp_path, duplicate))
 
 
 def test_it_rejects_a_rule_without_priority(tmp_path):
-    with pytest.raises(RoutingRuleError, match="rule 'lazy' \\(index 0\\): missing .*priority"):
+    with pytest.raises(RoutingRuleError, match=r"routing.yaml:\d+: rules\.0: missing priority"):
         load_rules(write_rules(tmp_path, f"""
             - id: lazy
               step: 1

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from functools import partial
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screening.scoring import Score, episode_outcome, score
+from screening import scoring
+from screening.scoring import Score, episode_outcome
+from tests.helpers import SHIPPED_CONTENT
+
+score = partial(scoring.score, content_dir=SHIPPED_CONTENT)
 
 # Published severity bands, written out here independently of the YAML on purpose.
 PHQ9_BANDS = {**dict.fromkeys(range(0, 5), "minimal"), **dict.fromkeys(range(5, 10), "mild"),

@@ -4,6 +4,7 @@ top of the review queue with a visible deadline (content/routing.yaml: urgent_re
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -14,6 +15,8 @@ from screening import routing, urgency
 from screening.models import Screening
 from tests.conftest import INTAKE, complete_screening
 from tests.helpers import sign_in
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
 FACTS = {"phq9_total": 10, "phq9_band": "moderate", "phq9_item9": 0, "gad7_total": 7,
          "gad7_band": "mild", "wsas_total": 12,
@@ -28,7 +31,8 @@ FACTS = {"phq9_total": 10, "phq9_band": "moderate", "phq9_item9": 0, "gad7_total
     ({}, False),
 ])
 def test_it_calls_for_urgent_review_from_the_shipped_rules(changes, urgent):
-    found = urgency.urgent_review({**FACTS, **changes})
+    shipped = routing.load_rules(CONTENT_DIR).urgent_review
+    found = urgency.urgent_review({**FACTS, **changes}, shipped)
     assert (found is not None) is urgent
     if urgent:
         assert found.deadline_hours == 24

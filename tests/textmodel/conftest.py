@@ -9,6 +9,7 @@ import pytest
 
 import textmodel
 from screening import risk_model
+from tests.helpers import SHIPPED_CONTENT
 
 TINY_VOCAB = [
     "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "!", "?", "'",
@@ -66,9 +67,15 @@ def tiny_model_dir(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def shipped_content():
+    """The risk layers read the shipped content, as create_app would configure them."""
+    risk_model.configure(content_dir=SHIPPED_CONTENT)
+
+
 @pytest.fixture
 def clean_settings():
     """Process-wide text-model settings are put back to the defaults after the test."""
     yield
     textmodel.configure("")
-    risk_model.configure()
+    risk_model.configure(content_dir=SHIPPED_CONTENT)

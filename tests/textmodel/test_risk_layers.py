@@ -10,6 +10,7 @@ import pytest
 from screening import risk_model
 from screening.risk_language import split_sentences
 from screening.risk_model import guess_language, load_prototypes, risk_signals, score_sentences
+from tests.helpers import SHIPPED_CONTENT
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -73,7 +74,7 @@ def test_it_guesses_the_language_of_a_sentence():
 
 
 def test_it_ships_valid_prototypes_that_do_not_copy_the_eval_set():
-    protos = load_prototypes()
+    protos = load_prototypes(SHIPPED_CONTENT)
     assert {p.lang for p in protos.risk} == {"en", "da"}
     eval_texts = {row.text.strip().lower() for row in load_eval()}
     assert not [p.text for p in protos.risk + protos.contrast if p.text.lower() in eval_texts]
@@ -84,7 +85,8 @@ def test_it_names_the_problem_in_a_broken_prototype_file(tmp_path):
     (tmp_path / "risk" / "prototypes.yaml").write_text(
         "schema_version: 1\nlanguages:\n  en:\n    risk:\n      - {id: en.x, text: hi}\n"
     )
-    with pytest.raises(risk_model.PrototypeFileError, match=r"risk\[0\].*keys"):
+    with pytest.raises(risk_model.PrototypeFileError,
+                       match=r"risk/prototypes.yaml:5: languages.en.risk.0: missing category"):
         load_prototypes(tmp_path)
 
 

@@ -2,7 +2,7 @@
 
 Media in tests stays on 127.0.0.1 (see /work/shared/reference/browser.md): the
 documented settings ``STEPCARE_VIDEO_HOST_ADDRESSES`` (aioice's host
-addresses) and ``STEPCARE_VIDEO_LOOPBACK_ONLY`` (signalling keeps 127.0.0.1
+addresses) and ``STEPCARE_VIDEO_MEDIA_NETWORKS=127.0.0.0/8`` (signalling keeps 127.0.0.1
 candidates only) are set as an operator would set them, and no ICE servers
 are configured, so ``iceServers`` is ``[]``.
 """
@@ -35,7 +35,7 @@ MEDIA_ARGS = [
 @pytest.fixture(autouse=True)
 def _loopback_media(monkeypatch):
     monkeypatch.setenv("STEPCARE_VIDEO_HOST_ADDRESSES", "127.0.0.1")
-    monkeypatch.setenv("STEPCARE_VIDEO_LOOPBACK_ONLY", "true")
+    monkeypatch.setenv("STEPCARE_VIDEO_MEDIA_NETWORKS", "127.0.0.0/8")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from app.audit.models import Action, Outcome
 from app.db import db, utcnow
-from tests.helpers import post_form, sign_in
+from tests.helpers import parsed, post_form, sign_in
 from tests.video.conftest import audit_rows, book, load
 from video.models import Appointment
 
@@ -172,7 +172,8 @@ def test_it_hides_the_way_in_until_the_room_opens(app, client, personas):
     booked = book(app, personas.alice.id, personas.theo.id, starts_in=timedelta(hours=3))
     sign_in(app, client, personas.alice)
     page = client.get(f"/appointments/{booked.id}").get_data(as_text=True)
-    assert 'class="video-join-open" hidden' in page and "The waiting room opens at" in page
+    assert parsed(page).select_one(".video-join-open").has_attr("hidden")
+    assert "The waiting room opens at" in page
 
 
 def test_it_hides_another_patients_appointment(app, client, personas):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser_pages import document_width
 from tests.helpers import csrf_token, sign_in
 from tests.video.conftest import SDP_OFFER
 from tests.video.test_browser_video import context_for
@@ -31,5 +32,5 @@ def test_it_tells_the_user_to_wait_when_the_echo_is_limited_finding_7(
     connection = page.locator("#check-connection")
     expect(connection).to_have_attribute("data-result", "failed", timeout=20_000)
     expect(connection).to_contain_text("wait a few minutes")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert document_width(page) <= 320
     context.close()

@@ -7,17 +7,19 @@ import asyncio
 import re
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.helpers import sign_in
+from tests.video.client import CallClient
 from tests.video.conftest import load
-from video.client import CallClient
 
 pytestmark = pytest.mark.browser
 
-STATS = "() => window.stepcareCall && window.stepcareCall.stats()"
+STATS = "() => window.peerWatch.stats()"
+PEER_WATCH = Path(__file__).with_name("peer_watch.js")
 
 
 def cookie_for(app, user) -> str:
@@ -28,6 +30,7 @@ def cookie_for(app, user) -> str:
 
 def context_for(browser: Browser, app, live_server, user) -> BrowserContext:
     context = browser.new_context()
+    context.add_init_script(path=PEER_WATCH)
     context.add_cookies([{"name": "stepcare", "value": cookie_for(app, user),
                           "url": live_server}])
     return context
@@ -113,13 +116,13 @@ def test_it_reconnects_with_an_ice_restart(app, live_server, booked, two_pages):
     patient, therapist = two_pages
     admitted_call(live_server, booked, patient, therapist)
     wait_for_media(therapist)
-    ufrag = "() => window.stepcareCall.pc.localDescription.sdp.match(/a=ice-ufrag:(\\S+)/)[1]"
+    ufrag = "() => window.peerWatch.pc.localDescription.sdp.match(/a=ice-ufrag:(\\S+)/)[1]"
     before = therapist.evaluate(ufrag)
     frames = therapist.evaluate(STATS)["framesDecoded"]
-    patient.evaluate("() => window.stepcareCall.connectionLost()")  # what a network drop calls
+    patient.evaluate("() => window.peerWatch.fail()")
     therapist.wait_for_function(f"() => ({ufrag})() !== {before!r}", timeout=10_000)
     therapist.wait_for_function(
-        f"async () => (await window.stepcareCall.stats()).framesDecoded > {frames + 20}",
+        f"async () => (await window.peerWatch.stats()).framesDecoded > {frames + 20}",
         timeout=10_000)
     expect(patient.locator("#call-connection")).to_have_text("Connected")
 

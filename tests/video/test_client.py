@@ -9,8 +9,8 @@ import pytest
 from app.caseload.models import TreatmentContact
 from app.db import db
 from tests.helpers import sign_in
+from tests.video.client import CallClient, ClientError
 from tests.video.conftest import load, run_async
-from video.client import CallClient, ClientError
 
 
 def cookies_for(app, user) -> dict[str, str]:

@@ -9,9 +9,9 @@ import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from tests.helpers import csrf_token, sign_in
+from tests.video.client import PatternTrack
 from tests.video.conftest import run_async
 from video import media
-from video.client import PatternTrack
 from video.media import echo_count, media_loop
 
 

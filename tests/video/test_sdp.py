@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,8 +12,8 @@ from video.sdp import (
     MAX_CANDIDATE_BYTES,
     MAX_SDP_BYTES,
     SignalError,
-    candidate_is_loopback,
-    loopback_only,
+    candidate_within,
+    candidates_within,
     validate_signal,
 )
 
@@ -78,7 +80,17 @@ CHROMIUM_OFFER_LINES = [
 ]
 CHROMIUM_OFFER = "\r\n".join(CHROMIUM_OFFER_LINES) + "\r\n"
 
-# --- loopback filtering ------------------------------------------------------------
+# --- keeping candidates within networks (VIDEO_MEDIA_NETWORKS) -----------------------
+
+LOOPBACK = (ip_network("127.0.0.1/32"),)
+
+
+def loopback_only(sdp: str) -> str:
+    return candidates_within(sdp, LOOPBACK)
+
+
+def candidate_is_loopback(line) -> bool:
+    return candidate_within(line, LOOPBACK)
 
 
 def _candidates(sdp: str) -> list[str]:
@@ -143,6 +155,15 @@ def test_it_recognises_a_loopback_candidate(line):
 )
 def test_it_recognises_a_non_loopback_candidate(line):
     assert not candidate_is_loopback(line)
+
+
+def test_it_keeps_the_candidates_of_every_network_named():
+    lan = "a=candidate:2 1 udp 2122260223 10.20.0.7 50001 typ host generation 0"
+    other = "a=candidate:3 1 udp 2122260223 192.168.1.23 50002 typ host generation 0"
+    sdp = "\r\n".join(["v=0", lan, other, ""])
+    kept = _candidates(candidates_within(sdp, (ip_network("10.0.0.0/8"),
+                                               ip_network("127.0.0.0/8"))))
+    assert kept == [lan]
 
 
 # --- validate_signal: accepted shapes ----------------------------------------------

@@ -95,14 +95,14 @@ def offered_to_echo(app, personas, monkeypatch) -> str:
 
 def test_it_drops_loopback_and_private_candidates_in_production_finding_6(app, personas,
                                                                           monkeypatch):
-    app.config.update(ENV="production", VIDEO_LOOPBACK_ONLY=False)
+    app.config.update(ENV="production", VIDEO_MEDIA_NETWORKS="")
     offer = offered_to_echo(app, personas, monkeypatch)
     assert "127.0.0.1 50000" not in offer and "10.0.0.5" not in offer
     assert "80.71.142.10 50002" in offer  # a public (reflexive) address still works
 
 
 def test_it_lets_a_named_range_through_in_production_finding_6(app, personas, monkeypatch):
-    app.config.update(ENV="production", VIDEO_LOOPBACK_ONLY=False,
+    app.config.update(ENV="production", VIDEO_MEDIA_NETWORKS="",
                       VIDEO_ECHO_ALLOWED_NETWORKS="10.0.0.0/8")
     offer = offered_to_echo(app, personas, monkeypatch)
     assert "10.0.0.5 50001" in offer and "127.0.0.1 50000" not in offer
@@ -113,13 +113,14 @@ def test_it_keeps_loopback_outside_production_finding_6(app, personas, monkeypat
     assert "127.0.0.1 50000" in offer
 
 
-def test_it_refuses_to_start_with_a_bad_allowed_network_finding_6(tmp_path):
+@pytest.mark.parametrize("key", ["VIDEO_ECHO_ALLOWED_NETWORKS", "VIDEO_MEDIA_NETWORKS"])
+def test_it_refuses_to_start_with_a_bad_allowed_network_finding_6(tmp_path, key):
     from app import ConfigError, create_app
 
-    with pytest.raises(ConfigError, match="VIDEO_ECHO_ALLOWED_NETWORKS"):
+    with pytest.raises(ConfigError, match=key):
         create_app({"TESTING": True, "SECRET_KEY": "x" * 40,
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
-                    "INSTANCE_PATH": str(tmp_path), "VIDEO_ECHO_ALLOWED_NETWORKS": "10.0.0/33"})
+                    "INSTANCE_PATH": str(tmp_path), key: "10.0.0/33"})
 
 
 # --- finding 7: the echo cannot be hogged ----------------------------------------------------
@@ -129,7 +130,7 @@ def offer_sdp() -> str:
     """A real aiortc offer (its peer is closed at once, so the echo never connects)."""
     from aiortc import RTCPeerConnection
 
-    from video.client import PatternTrack
+    from tests.video.client import PatternTrack
 
     async def make() -> str:
         pc = RTCPeerConnection(media.rtc_configuration([]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bs4 import BeautifulSoup
+
 from app.accounts.models import User
 from app.caseload.models import CareAssignment
 from app.db import db, utcnow
@@ -57,11 +59,21 @@ def test_it_says_since_when_a_patient_is_waiting(app, client, personas, room_api
 def test_it_serves_the_panel_alone_for_the_refresh(app, client, personas):
     book(app, personas.alice.id, personas.theo.id)
     sign_in(app, client, personas.theo)
-    response = client.get("/video/today")
+    response = client.get("/video/today", headers={"X-Stepcare-Fragment": "1"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Alice Andersen" in page
     assert "<html" not in page and "today.js" not in page
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_it_serves_a_whole_page_when_today_is_opened_directly(app, client, personas):
+    book(app, personas.alice.id, personas.theo.id)
+    sign_in(app, client, personas.theo)
+    soup = BeautifulSoup(client.get("/video/today").get_data(as_text=True), "html.parser")
+    assert soup.html["lang"] == "en"
+    assert soup.title.get_text(strip=True).startswith("Video appointments today")
+    assert soup.find("h1").get_text(strip=True) == "Video appointments today"
+    assert "Alice Andersen" in soup.find(id="video-today").get_text()
 
 
 def test_it_says_when_there_is_nothing_today(app, client, personas):

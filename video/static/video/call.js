@@ -392,13 +392,6 @@ async function showStats() {
   ui.detailFrames.textContent = data.msgFrames.replace("%(count)s", current.framesDecoded);
 }
 
-window.stepcareCall = {
-  stats,
-  connectionLost,
-  get pc() { return pc; },
-  get state() { return room.state; },
-};
-
 // --- controls and start ---------------------------------------------------------------------
 
 ui.mute.addEventListener("click", () => toggle("audio", ui.mute, data.msgMute, data.msgUnmute));

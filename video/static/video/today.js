@@ -7,7 +7,11 @@ const panel = document.getElementById("video-today");
 async function refresh() {
   if (document.hidden) return;
   try {
-    const response = await fetch(panel.dataset.refreshUrl, { credentials: "same-origin" });
+    const response = await fetch(panel.dataset.refreshUrl, {
+      credentials: "same-origin",
+      // Without it the server answers the whole page, as for a visitor who opens the URL.
+      headers: { "X-Stepcare-Fragment": "1" },
+    });
     if (!response.ok || response.redirected) return;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
     const body = fresh.querySelector(".video-today-body");

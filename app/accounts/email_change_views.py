@@ -1,0 +1,85 @@
+"""Changing the email address, on the accounts blueprint (issue 14).
+
+Its routes join ``app.accounts.views.bp`` when this module is imported (``create_app``
+does), so their endpoints stay ``accounts.*``. As with the other emailed links, the token
+goes from the URL into the signed session cookie at once, and a button (never the GET a
+mail scanner makes) completes the change.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts import email_change, forms, operations, recovery, sessions
+from app.accounts.guards import setting_limit, succeeded
+from app.accounts.views import bp, home_url
+from app.extensions import limiter
+
+CHANGE_LINK_KEY = "change_link"
+
+
+def _change_key() -> str:
+    return f"email-change|{current_user.get_id()}"
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@limiter.limit(setting_limit("EMAIL_CHANGE_LIMIT"), key_func=_change_key, methods=["POST"],
+               deduct_when=succeeded, scope="email-change")
+@login_required
+def change_email():
+    if not sessions.recently_authenticated():
+        return redirect(url_for(".reauthenticate", next=request.path))
+    form = forms.ChangeEmailForm()
+    if form.validate_on_submit():
+        wanted = operations.normalise_email(form.email.data)
+        if wanted == operations.normalise_email(current_user.email):
+            form.email.errors.append(_("That is already your email address."))
+        else:
+            email_change.request_change(current_user, wanted)
+            # The same answer whether or not another account uses the address. Not the
+            # address itself: flashes travel in the readable session cookie.
+            flash(_("We have sent a link to your new email address. Your email changes when "
+                    "you follow it."), "success")
+            return redirect(url_for(".account"))
+    return render_template("accounts/change_email.html", form=form)
+
+
+@bp.route("/account/email/cancel", methods=["POST"])
+@login_required
+def cancel_email_change():
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if email_change.cancel(current_user):
+        flash(_("The change of email address is cancelled. The link no longer works."), "info")
+    return redirect(url_for(".account"))
+
+
+@bp.route("/email/change/<token>")
+def change_link(token: str):
+    session[CHANGE_LINK_KEY] = token[: recovery.MAX_TOKEN_LENGTH + 1]
+    return redirect(url_for(".confirm_email_change"))
+
+
+@bp.route("/email/change", methods=["GET", "POST"])
+@limiter.limit(setting_limit("PASSWORD_RESET_LIMIT_PER_IP"), methods=["POST"],
+               scope="change-use-ip")
+def confirm_email_change():
+    row, problem = recovery.check(session.get(CHANGE_LINK_KEY), recovery.CHANGE)
+    if row is None or email_change.address_taken(row):
+        return render_template("accounts/link_problem.html", kind=recovery.CHANGE,
+                               problem=str(problem or recovery.Problem.UNKNOWN))
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        if not email_change.apply_change(row):
+            return render_template("accounts/link_problem.html", kind=recovery.CHANGE,
+                                   problem=str(recovery.Problem.USED))
+        session.pop(CHANGE_LINK_KEY, None)
+        flash(_("Your email address is changed. Sign in with the new one from now on."),
+              "success")
+        if current_user.is_authenticated:
+            return redirect(home_url(current_user))
+        return redirect(url_for(".login"))
+    return render_template("accounts/confirm_email_change.html", form=form, email=row.email)

@@ -1,0 +1,73 @@
+"""The caseload: the facts each package knows about its patients, and its columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.signals.core import _signals
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    """Base class of one package's caseload facts about one patient.
+
+    A package subclasses it with named fields, each with a default: the default instance
+    is what the package says about a patient it knows nothing about. Field names are
+    unique across packages, and the caseload reads them as attributes
+    (``row.facts.open_risk_alerts``); a name that no package provides is an error.
+    """
+
+    def waiting_since(self) -> datetime | None:
+        """Since when the oldest thing of this package has waited for the therapist."""
+        return None
+
+    def active_at(self) -> datetime | None:
+        """The patient's latest activity in this package that the therapist should know of."""
+        return None
+
+
+@dataclass(frozen=True)
+class CaseloadFacts:
+    """What one package knows about many patients: its facts type and one per patient."""
+
+    kind: type[PatientFacts]
+    by_patient: dict[int, PatientFacts] = field(default_factory=dict)
+
+
+caseload_facts = _signals.signal(
+    "caseload-facts",
+    doc="""Sent by the caseload page and the referral letter with the
+therapist as sender and ``patient_ids=list[int]``. Each receiver returns one
+``CaseloadFacts`` in a constant number of queries (none for an empty list: the core sends
+an empty one to learn which facts exist). Patients a receiver leaves out get
+``kind()``.""",
+)
+
+
+@dataclass(frozen=True)
+class CaseloadColumn:
+    """A column of the caseload table, or a part of one.
+
+    ``template`` defines the macro ``macro(row, t)``, which renders this part of a row's
+    cell from ``row.facts``; ``t`` holds every part's ``strings``, translated once per
+    page (name them after the package: ``t.video_late``). Parts with the same ``key``
+    share one column, in ``order``, and the columns stand in the order of their first
+    part. A part with a ``header`` names its column; one without a template only declares
+    the column (its cells come from other packages' parts).
+    """
+
+    key: str
+    order: int
+    template: str | None = None
+    macro: str = "cell"
+    header: Any = None
+    strings: dict[str, Any] = field(default_factory=dict)
+
+
+caseload_columns = _signals.signal(
+    "caseload-columns",
+    doc="""Sent by the caseload page with the therapist as sender.
+Receivers return an iterable of ``CaseloadColumn``.""",
+)
