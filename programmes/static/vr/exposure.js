@@ -5,7 +5,8 @@ import { SCENES, webglAvailable } from "./scenes.js";
 const page = document.getElementById("vr");
 const $ = (name) => page.querySelector(`[data-vr-${name}]`);
 const count = Number(page.dataset.levels);
-const state = { session: null, level: 0, phase: "before", setLevel: null, scene: null };
+const state = { session: null, level: 0, phase: "before", setLevel: null, scene: null,
+  opening: null };
 
 async function post(url, body) {
   const response = await fetch(url, {
@@ -77,13 +78,22 @@ async function save(event) {
   event.preventDefault();
   const suds = Number($("suds").value);
   const status = $("status");
+  const button = $("save");
+  if (button.disabled) return;  // one rating at a time: a double tap saves once
+  button.disabled = true;
+  status.textContent = page.dataset.saving;
   try {
+    // A patient can rate before the session reply arrives (a slow phone): wait for it
+    // rather than lose the rating.
+    if (!state.session) await (state.opening ?? openSession());
     await post(page.dataset.rateUrl, { session: state.session, level: state.level,
       phase: state.phase, suds, at: new Date().toISOString() });
     status.textContent = page.dataset.saved.replace("{suds}", suds);
     afterSave();
   } catch {
     status.textContent = page.dataset.failed;
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -99,6 +109,7 @@ function toAfter() {
 
 function resume(reply) {  // where the open session left off
   state.session = reply.session;
+  page.dataset.session = String(reply.session);
   const rated = reply.ratings;
   if (rated.some((r) => r.phase === "before")) {
     state.phase = "during";
@@ -127,10 +138,16 @@ async function start() {
     state.setLevel = buildScene();
   }
   try {
-    resume(await post(page.dataset.sessionUrl, {}));
+    await openSession();
   } catch {
     $("status").textContent = page.dataset.failed;
   }
+}
+
+function openSession() {
+  state.opening = post(page.dataset.sessionUrl, {}).then(resume)
+    .finally(() => { state.opening = null; });
+  return state.opening;
 }
 
 start();
