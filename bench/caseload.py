@@ -37,7 +37,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,8 @@ sys.path[:] = [str(ROOT), *(p for p in sys.path if p not in (str(ROOT), str(ROOT
 
 RESULTS_PATH = ROOT / "bench" / "RESULTS.md"
 from caseload_report import FLOOR_PAGE, report  # noqa: E402
+
+from bench.server import StoppedOnExit, free_port  # noqa: E402
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "stepcare_bench"
@@ -144,13 +145,7 @@ def _recreate_postgres_database() -> None:
 # --- serving ------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(StoppedOnExit):
     """gunicorn on a loopback port, stopped on exit."""
 
     def __init__(self, target: str, env: dict[str, str], workers: int, log: Path,
@@ -176,18 +171,6 @@ class Server:
                 pass
             time.sleep(0.3)
         raise SystemExit(f"gunicorn did not answer in {timeout} s; see {self.log.name}")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 def get(port: int, path: str, cookie: str | None = None) -> tuple[int, bytes]:

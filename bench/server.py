@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -30,6 +31,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class StoppedOnExit:
+    """A context manager for a server its subclass started as `self.process`, writing to
+    the open file `self.log`: on exit, SIGTERM; SIGKILL after 30 s; then the log closed."""
+
+    process: subprocess.Popen
+    log: IO[str]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
 def clinic_env(instance: Path, database_url: str | None) -> dict:

@@ -13,7 +13,6 @@ import hashlib
 import os
 import platform
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.server import StoppedOnExit, free_port  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "RESULTS.md"
 COOKIE_NAME = "stepcare"
@@ -128,13 +129,7 @@ def prepare(env: dict[str, str], rooms: int, extra_patients: int = 0) -> tuple[l
     return made, extra
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(StoppedOnExit):
     """Stepcare under gunicorn with threaded workers (each waiting long poll holds a thread)."""
 
     def __init__(self, env: dict[str, str], workers: int, threads: int, log: Path):
@@ -165,18 +160,6 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         workers = [int(p) for p in children.read_text().split()] if children.exists() else []
         return [self.process.pid, *workers]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 def cpu_seconds(pids: list[int]) -> float:

@@ -47,7 +47,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(referral_views.bp)
     signals.referral_letter_panels.connect(referral_views.letter_panel)
     signals.record_panels.connect(referral_views.record_panel)
-    signals.nav_entries.connect(referral_views.nav)
     signals.demo_hooks.connect(referral_demo.hook)
 
 

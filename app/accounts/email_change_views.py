@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from app.accounts import email_change, forms, operations, recovery, sessions
 from app.accounts.guards import setting_limit, succeeded
+from app.accounts.recovery_views import link_problem
 from app.accounts.views import bp, home_url
 from app.extensions import limiter
 
@@ -59,8 +60,7 @@ def cancel_email_change():
 
 @bp.route("/email/change/<token>")
 def change_link(token: str):
-    session[CHANGE_LINK_KEY] = token[: recovery.MAX_TOKEN_LENGTH + 1]
-    return redirect(url_for(".confirm_email_change"))
+    return recovery.keep_link(CHANGE_LINK_KEY, token, ".confirm_email_change")
 
 
 @bp.route("/email/change", methods=["GET", "POST"])
@@ -69,13 +69,11 @@ def change_link(token: str):
 def confirm_email_change():
     row, problem = recovery.check(session.get(CHANGE_LINK_KEY), recovery.CHANGE)
     if row is None or email_change.address_taken(row):
-        return render_template("accounts/link_problem.html", kind=recovery.CHANGE,
-                               problem=str(problem or recovery.Problem.UNKNOWN))
+        return link_problem(recovery.CHANGE, problem or recovery.Problem.UNKNOWN)
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         if not email_change.apply_change(row):
-            return render_template("accounts/link_problem.html", kind=recovery.CHANGE,
-                                   problem=str(recovery.Problem.USED))
+            return link_problem(recovery.CHANGE, recovery.Problem.USED)
         session.pop(CHANGE_LINK_KEY, None)
         flash(_("Your email address is changed. Sign in with the new one from now on."),
               "success")

@@ -37,10 +37,10 @@ def _name_field(missing: str) -> StringField:
     )
 
 
-def _email_field(missing: str) -> EmailField:
-    """A new account's email, checked for shape; `missing` is the message when empty."""
+def _email_field(missing: str, label: str = _l("Email")) -> EmailField:
+    """An email address, checked for shape; `missing` is the message when empty."""
     return EmailField(
-        _l("Email"),
+        label,
         validators=[
             InputRequired(message=missing),
             Email(message=_l("Enter a valid email address, like name@example.dk.")),
@@ -178,14 +178,7 @@ class ConfirmForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(message=_l("Enter the email address you sign in with.")),
-            Email(message=_l("Enter a valid email address, like name@example.dk.")),
-            Length(max=254),
-        ],
-    )
+    email = _email_field(_l("Enter the email address you sign in with."))
 
 
 class ResetPasswordForm(FlaskForm):
@@ -209,11 +202,4 @@ def is_adult(born: date) -> bool:
 
 
 class ChangeEmailForm(FlaskForm):
-    email = EmailField(
-        _l("New email address"),
-        validators=[
-            InputRequired(message=_l("Enter your new email address.")),
-            Email(message=_l("Enter a valid email address, like name@example.dk.")),
-            Length(max=254),
-        ],
-    )
+    email = _email_field(_l("Enter your new email address."), _l("New email address"))

@@ -13,7 +13,7 @@ import threading
 from datetime import timedelta
 from enum import StrEnum
 
-from flask import Flask, current_app
+from flask import Flask, current_app, redirect, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
@@ -36,6 +36,14 @@ class Problem(StrEnum):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+
+
+def keep_link(key: str, token: str, endpoint: str):
+    """Keep a link's token in the signed session cookie under ``key`` and send the browser
+    on to ``endpoint``, a page without it: the token then never sits in the address bar,
+    the history or a Referer header while the page's form is open."""
+    session[key] = token[: MAX_TOKEN_LENGTH + 1]
+    return redirect(url_for(endpoint))
 
 
 def _hash(token: str) -> str:

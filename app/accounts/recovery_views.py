@@ -26,7 +26,7 @@ RESET_LINK_KEY = "reset_link"
 VERIFY_LINK_KEY = "verify_link"
 
 
-def _link_problem(kind: str, problem: recovery.Problem):
+def link_problem(kind: str, problem: recovery.Problem | None):
     """A page that says why a link does not work, and how to get a new one."""
     return render_template("accounts/link_problem.html", kind=kind, problem=str(problem))
 
@@ -51,8 +51,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>")
 def reset_link(token: str):
-    session[RESET_LINK_KEY] = token[: recovery.MAX_TOKEN_LENGTH + 1]
-    return redirect(url_for(".reset_password"))
+    return recovery.keep_link(RESET_LINK_KEY, token, ".reset_password")
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -61,11 +60,11 @@ def reset_link(token: str):
 def reset_password():
     row, problem = recovery.check(session.get(RESET_LINK_KEY), recovery.RESET)
     if row is None:
-        return _link_problem(recovery.RESET, problem)
+        return link_problem(recovery.RESET, problem)
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         if not recovery.reset_password(row, form.password.data):
-            return _link_problem(recovery.RESET, recovery.Problem.USED)
+            return link_problem(recovery.RESET, recovery.Problem.USED)
         if current_user.is_authenticated:
             logout_user()  # its session row has just ended with the others
         sessions.clear_for_new_login()
@@ -84,8 +83,7 @@ def reset_password():
 
 @bp.route("/email/verify/<token>")
 def verify_link(token: str):
-    session[VERIFY_LINK_KEY] = token[: recovery.MAX_TOKEN_LENGTH + 1]
-    return redirect(url_for(".verify_email"))
+    return recovery.keep_link(VERIFY_LINK_KEY, token, ".verify_email")
 
 
 @bp.route("/email/verify", methods=["GET", "POST"])
@@ -94,11 +92,11 @@ def verify_email():
     changes nothing."""
     row, problem = recovery.check(session.get(VERIFY_LINK_KEY), recovery.VERIFY)
     if row is None:
-        return _link_problem(recovery.VERIFY, problem)
+        return link_problem(recovery.VERIFY, problem)
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         if not recovery.verify_email(row):
-            return _link_problem(recovery.VERIFY, recovery.Problem.USED)
+            return link_problem(recovery.VERIFY, recovery.Problem.USED)
         session.pop(VERIFY_LINK_KEY, None)
         flash(_("Thank you. Your email address is confirmed."), "success")
         if current_user.is_authenticated:

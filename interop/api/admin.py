@@ -60,7 +60,9 @@ class RevokeForm(FlaskForm):
 
 
 def nav_entries(user) -> list[NavEntry]:
-    return [NavEntry(50, _l("Record systems"), "fhir_admin.clients")] if user.is_admin else []
+    """One entry for both FHIR pages, record systems and receivers (``fhir_admin/_nav.html``
+    links each to the other)."""
+    return [NavEntry(50, _l("FHIR connections"), "fhir_admin.clients")] if user.is_admin else []
 
 
 @bp.route("/")

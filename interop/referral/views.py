@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role, User
@@ -18,17 +17,12 @@ from app.caseload.loaders import current_therapist_id, get_patient_for_user
 from app.caseload.models import Disclosure
 from app.db import db
 from app.security import patient_page, roles_required
-from app.signals import NavEntry, Panel, ReferralLetter
+from app.signals import Panel, ReferralLetter
 from interop.referral import forms, operations
 from interop.referral.models import FhirReceiver
 from interop.referral.send import FHIR_JSON
 
 bp = Blueprint("referral_message", __name__, template_folder="templates")
-
-
-def nav(user: User) -> list[NavEntry]:
-    return [NavEntry(45, _l("FHIR receivers"), "referral_message.receivers")] \
-        if user.is_admin else []
 
 
 # --- the admin's receivers ------------------------------------------------------------------

@@ -5,6 +5,7 @@
 // a session token; when the other side's token changes (reload, second tab),
 // the connection is rebuilt from scratch.
 
+import { gatheringSettled } from "./ice.js";
 import { Room } from "./room.js";
 
 const root = document.getElementById("video-call");
@@ -201,24 +202,11 @@ function send(message) {
   return sending;
 }
 
-async function gathered(connection) {
-  if (connection.iceGatheringState === "complete") return;
-  await new Promise((resolve) => {
-    const timer = setTimeout(resolve, GATHER_MS);
-    connection.addEventListener("icegatheringstatechange", () => {
-      if (connection.iceGatheringState === "complete") {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
 // Set a local description and send it once gathering settles (or GATHER_MS passes).
 async function describe(connection, description) {
   connection.described = false;
   await connection.setLocalDescription(description);
-  await gathered(connection);
+  await gatheringSettled(connection, GATHER_MS);
   if (connection !== pc) return false;
   connection.described = true;  // in the same turn as reading the SDP: no candidate slips by
   send({ type: connection.localDescription.type, sdp: connection.localDescription.sdp });

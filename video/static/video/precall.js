@@ -1,6 +1,8 @@
 // The pre-call test: camera preview, a microphone level meter, and a loopback
 // through a server-side peer that sends the media straight back.
 
+import { gatheringSettled } from "./ice.js";
+
 const root = document.getElementById("precall");
 const data = root.dataset;
 const $ = (id) => document.getElementById(id);
@@ -83,19 +85,6 @@ async function microphoneHeard(loudest) {
   return false;
 }
 
-async function gatheringComplete(connection) {
-  if (connection.iceGatheringState === "complete") return;
-  await new Promise((resolve) => {
-    const timer = setTimeout(resolve, GATHER_MS);
-    connection.addEventListener("icegatheringstatechange", () => {
-      if (connection.iceGatheringState === "complete") {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
 async function framesDecoded(connection) {
   let frames = 0;
   (await connection.getStats()).forEach((entry) => {
@@ -115,7 +104,7 @@ async function loopback() {
     echo.srcObject = event.streams[0] || new MediaStream([event.track]);
   };
   await connection.setLocalDescription(await connection.createOffer());
-  await gatheringComplete(connection);
+  await gatheringSettled(connection, GATHER_MS);
   const response = await fetch(data.echoUrl, {
     method: "POST",
     credentials: "same-origin",
