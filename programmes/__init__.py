@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         panels,
         reminders,
         views,
+        vr_therapist,  # noqa: F401 - its routes join views.bp
         vr_views,  # noqa: F401 - its routes join views.bp
     )
 

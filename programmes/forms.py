@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -32,3 +32,15 @@ class MoodForm(FlaskForm):
         validators=[Optional(), Length(max=NOTE_MAX,
                                        message=_l("Keep the note under 1000 characters."))],
     )
+
+
+class VrAssignForm(FlaskForm):
+    """A scene for the patient and the level to start at (the view checks both against the
+    patient's programmes, so an unknown scene or level is a form error, not a 500)."""
+
+    scene = SelectField(_l("Scene"), choices=[], validate_choice=False,
+                        validators=[InputRequired(message=_l("Choose a scene."))])
+    start_level = IntegerField(
+        _l("Starting level"),
+        description=_l("The level the patient starts at. They can still stop at any moment."),
+        validators=[InputRequired(message=_l("Write a starting level as a number."))])

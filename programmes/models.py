@@ -159,6 +159,7 @@ class HomeworkSubmission(db.Model):
     feedback_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     module: Mapped[ModuleRecord] = relationship()
     feedback_by: Mapped[User | None] = relationship(foreign_keys=[feedback_by_id])
 
@@ -197,8 +198,17 @@ class VrSession(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     highest_level: Mapped[int] = mapped_column(default=0)
+    # The level the session began at: the therapist's starting level for the scene, or 1.
+    start_level: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The therapist's written feedback on the finished session, as on homework.
+    feedback: Mapped[str | None] = mapped_column(Text)
+    feedback_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     module: Mapped[ModuleRecord] = relationship()
+    feedback_by: Mapped[User | None] = relationship(foreign_keys=[feedback_by_id])
     ratings: Mapped[list[VrRating]] = relationship(
         cascade="all, delete-orphan", order_by="VrRating.id")
 
@@ -218,3 +228,20 @@ class VrRating(db.Model):
     phase: Mapped[str] = mapped_column(String(8))
     suds: Mapped[int]
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VrAssignment(db.Model):
+    """A scene the therapist assigned to the patient, with the level to start at."""
+
+    __tablename__ = "vr_assignment"
+    __table_args__ = (
+        CheckConstraint("start_level >= 1", name="start_level"),
+        Index("uq_vr_assignment_scene", "patient_id", "scene", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    scene: Mapped[str] = mapped_column(String(16))
+    start_level: Mapped[int]
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,12 +10,14 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app import dates
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import User
+from app.caseload.loaders import current_therapist_id
 from app.signals import NavEntry, Panel, StepChange
-from programmes import charts, diary, operations, vr
+from programmes import charts, diary, operations, vr, vr_care, vr_therapist
 
 
 def nav(user: User) -> list[NavEntry]:
@@ -30,7 +32,7 @@ def nav(user: User) -> list[NavEntry]:
 def home_panel(patient: User) -> Panel:
     enrolments = operations.active_enrolments(patient)
     unread = sum(1 for s in operations.submissions_for(patient)
-                 if s.feedback_at and s.feedback_read_at is None)
+                 if s.feedback_at and s.feedback_read_at is None) + vr_care.unread_feedback(patient)
     return Panel(order=20, template="programmes/_home_panel.html", context={
         "enrolments": [(e, operations.progress_fraction(e), operations.next_module(e))
                        for e in enrolments],
@@ -71,9 +73,12 @@ def on_step_assigned(sender: User, *, change: StepChange, **_kwargs) -> None:
 
 
 def vr_panel(patient: User) -> Panel | None:
-    """The patient's VR exposure sessions: each one's SUDS curve and highest level."""
+    """The patient's VR exposure: assigned scenes (the own therapist assigns), and each
+    session's SUDS curve, highest level and feedback. Left out without scenes or sessions."""
+    scenes = vr_care.available_scenes(patient)
     sessions = vr.sessions_for(patient)
-    if not sessions:
+    assignments = vr_care.assignments_for(patient)
+    if not (scenes or sessions or assignments):
         return None
     rows = []
     for session in sessions:
@@ -82,6 +87,9 @@ def vr_panel(patient: User) -> Panel | None:
                   when=dates.text(session.started_at, "date"))
         chart = vr.suds_chart(session, title) if session.ratings else None
         rows.append((session, chart))
+    may_act = current_user.is_therapist and current_therapist_id(patient.id) == current_user.id
     return Panel(order=35, template="programmes/_vr_panel.html", context={
-        "sessions": rows, "label": vr.rating_label, "scene_name": vr.scene_name,
-        "levels": {s.id: vr.level_count(s) for s in sessions}})
+        "patient": patient, "sessions": rows, "label": vr.rating_label,
+        "scene_name": vr.scene_name, "levels": {s.id: vr.level_count(s) for s in sessions},
+        "assignments": assignments, "may_act": may_act, "confirm": ConfirmForm(),
+        "form": vr_therapist.assign_form(patient) if may_act else None})

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.caseload.models import StepAssignment
 from app.db import db
 from app.signals import Reminder
-from programmes.models import Enrolment, HomeworkSubmission
+from programmes.models import Enrolment, HomeworkSubmission, VrSession
 from programmes.operations import last_activity
 
 
@@ -20,7 +20,14 @@ def _feedback(now: datetime) -> list[Reminder]:
         .where(HomeworkSubmission.feedback_at.is_not(None),
                HomeworkSubmission.feedback_read_at.is_(None))
     ).scalars()
-    return [Reminder(s.patient, "feedback", f"feedback:{s.id}") for s in unread]
+    reminders = [Reminder(s.patient, "feedback", f"feedback:{s.id}") for s in unread]
+    # Feedback on a VR exposure session reaches the patient the same way.
+    unread_vr = db.session.execute(
+        db.select(VrSession).options(selectinload(VrSession.patient))
+        .where(VrSession.feedback_at.is_not(None), VrSession.feedback_read_at.is_(None))
+    ).scalars()
+    return reminders + [Reminder(s.patient, "feedback", f"vr-feedback:{s.id}")
+                        for s in unread_vr]
 
 
 def _inactive(now: datetime) -> list[Reminder]:

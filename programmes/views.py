@@ -28,7 +28,7 @@ from app.content import markdown
 from app.db import db, utcnow
 from app.openapi import FORM, operation
 from app.security import patient_data, roles_required
-from programmes import catalogue, charts, operations
+from programmes import catalogue, charts, operations, vr, vr_care
 from programmes.content import split_body
 from programmes.diary import clinic_today, mood_entries, save_mood
 from programmes.exercises import READERS, BadAnswer, is_blank, parse_answer
@@ -110,6 +110,7 @@ def module(slug: str, module_slug: str):
     record(Action.READ, "module", module.id, patient_id=current_user.id)
     parsed = operations.as_content_module(module, language())
     sent = {s.answer_id: s for s in operations.submissions_for(current_user)}
+    vr_context = _vr_context(module, parsed)
     return render_template(
         "programmes/module.html",
         enrolment=enrolment,
@@ -122,7 +123,22 @@ def module(slug: str, module_slug: str):
         form=ConfirmForm(),
         render_markdown=markdown.render,
         guided=enrolment.programme.step == operations.GUIDED_STEP,
+        **vr_context,
     )
+
+
+def _vr_context(module: ModuleRecord, parsed) -> dict:
+    """A module with VR scenes: the therapist's assigned scenes and feedback, by block."""
+    if not any(b.type == "vr_exposure" for b in parsed.blocks):
+        return {"vr_assigned": {}, "vr_feedback": {}}
+    feedback = vr_care.feedback_for(current_user, module.id)
+    # A view event, safe on GET: feedback shown is marked read once (tests/test_get_writes.py).
+    vr_care.mark_feedback_read(feedback)
+    by_block: dict[str, list] = {}
+    for session in feedback:
+        by_block.setdefault(session.block_id, []).append(session)
+    return {"vr_assigned": vr_care.assignments_for(current_user), "vr_feedback": by_block,
+            "scene_name": vr.scene_name}
 
 
 def _without_repeated_title(segments: list) -> list:
@@ -241,9 +257,12 @@ def exercises():
     record(Action.READ, "exercise_history", current_user.id, patient_id=current_user.id)
     # A view event, safe on GET: feedback shown is marked read once (tests/test_get_writes.py).
     operations.mark_feedback_read(submissions)
+    vr_feedback = vr_care.feedback_for(current_user)
+    vr_care.mark_feedback_read(vr_feedback)
     return render_template("programmes/exercises.html",
                            answers=[a for a in answers if not is_blank(a.data)],
-                           submissions=submissions, lang=language())
+                           submissions=submissions, lang=language(), feedback=vr_feedback,
+                           scene_name=vr.scene_name)
 
 
 # --- the mood diary ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from app.audit.models import Action
 from app.audit.operations import record, record_many
 from app.charts import Chart, Series
 from app.db import db, utcnow
-from programmes import content
+from programmes import content, vr_care
 from programmes.models import Enrolment, ModuleRecord, VrRating, VrSession
 
 PHASES = ("before", "during", "after")
@@ -41,8 +41,11 @@ def open_session(patient: User, enrolment: Enrolment, module: ModuleRecord,
     if found is not None:
         record(Action.READ, "vr_session", found.id, patient_id=patient.id)
         return found
+    scene = block.fields["scene"]
     session = VrSession(patient_id=patient.id, enrolment_id=enrolment.id, module_id=module.id,
-                        block_id=block.id, scene=block.fields["scene"], highest_level=0)
+                        block_id=block.id, scene=scene, highest_level=0,
+                        start_level=vr_care.start_level_for(patient, scene,
+                                                            len(block.fields["levels"])))
     db.session.add(session)
     db.session.flush()
     record(Action.CREATE, "vr_session", session.id, patient_id=patient.id)
@@ -94,7 +97,8 @@ def sessions_for(patient: User, limit: int = 10) -> list[VrSession]:
     sessions = list(db.session.execute(
         db.select(VrSession).where(VrSession.patient_id == patient.id)
         .order_by(VrSession.started_at.desc(), VrSession.id.desc()).limit(limit)
-        .options(selectinload(VrSession.ratings), selectinload(VrSession.module))
+        .options(selectinload(VrSession.ratings), selectinload(VrSession.module),
+                 selectinload(VrSession.feedback_by))
     ).scalars())
     if sessions:
         record_many(Action.READ, "vr_session", [(s.id, patient.id) for s in sessions])

@@ -16,7 +16,7 @@ from app.audit.models import Action
 from app.audit.operations import record
 from app.openapi import BodyError, operation, parse_body
 from app.security import motion_allowed, patient_data, roles_required
-from programmes import operations, vr
+from programmes import operations, vr, vr_care
 from programmes.views import _own_open_module, bp, language
 
 # A-Frame works under the site's Content-Security-Policy (app/security.py), unchanged:
@@ -29,6 +29,7 @@ from programmes.views import _own_open_module, bp, language
 class SessionReply(BaseModel):
     session: int
     highest_level: int
+    start_level: int
     ratings: list[dict]
 
 
@@ -70,6 +71,7 @@ def _json(model):
 
 def _reply(session) -> dict:
     return {"session": session.id, "highest_level": session.highest_level,
+            "start_level": session.start_level,
             "ended": session.ended_at is not None,
             "ratings": [{"level": r.level, "phase": r.phase, "suds": r.suds}
                         for r in session.ratings]}
@@ -82,10 +84,15 @@ def _reply(session) -> dict:
 def vr_scene(slug: str, module_slug: str, block_id: str):
     enrolment, module, block = _vr_block(slug, module_slug, block_id)
     record(Action.READ, "module", module.id, patient_id=current_user.id)
-    response = render_template("programmes/vr.html", enrolment=enrolment, module=module,
-                               block=block, parsed=operations.as_content_module(
-                                   module, language()))
-    return response
+    assigned = vr_care.assignments_for(current_user).get(block.fields["scene"])
+    feedback = vr_care.feedback_for(current_user, module.id, block.id)
+    # A view event, safe on GET: feedback shown is marked read once (tests/test_get_writes.py).
+    vr_care.mark_feedback_read(feedback)
+    levels = len(block.fields["levels"])
+    return render_template("programmes/vr.html", enrolment=enrolment, module=module,
+                           block=block, parsed=operations.as_content_module(module, language()),
+                           assigned=assigned, feedback=feedback, scene_name=vr.scene_name,
+                           start_level=min(assigned.start_level, levels) if assigned else 1)
 
 
 @bp.route("/programmes/<slug>/<module_slug>/vr/<block_id>/session", methods=["POST"])

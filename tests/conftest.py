@@ -374,6 +374,7 @@ def screened(request, app, personas):
             add_erasure_request(personas)
             add_fhir_client(personas)
             add_push_subscription(personas)
+            add_vr_session(personas)
     return personas
 
 
@@ -474,6 +475,23 @@ def add_push_subscription(personas):
                                  "Mozilla/5.0 (Linux; Android 14) Chrome/130.0")
     db.session.commit()
     personas.alice_push = found.id
+
+
+def add_vr_session(personas):
+    """A finished VR exposure session of Alice's (its page: the therapist's feedback). No
+    persona is in the anxiety programme, so it hangs on her enrolment's first module."""
+    from programmes.models import Enrolment, VrRating, VrSession
+
+    enrolment = db.session.get(Enrolment, personas.alice_enrolment)
+    session = VrSession(patient_id=personas.alice.id, enrolment_id=enrolment.id,
+                        module_id=enrolment.programme.current_modules[0].id,
+                        block_id="vr-heights", scene="heights", highest_level=1,
+                        ended_at=utcnow())
+    session.ratings = [VrRating(level=0, phase="before", suds=40),
+                       VrRating(level=1, phase="during", suds=55)]
+    db.session.add(session)
+    db.session.commit()
+    personas.alice_vr_session = session.id
 
 
 def add_due_follow_up(personas):

@@ -176,6 +176,13 @@ OBJECT_PAGES: dict[str, tuple] = {
                                        "block_id": "vr-heights"}, set()),
     "programmes.vr_session": (lambda p: {"slug": "anxiety", "module_slug": "exposure",
                                          "block_id": "vr-heights"}, set()),
+    # Only Alice's own therapist assigns her VR scenes (she has none in depression: the
+    # page says so; tests/programmes/test_vr_care.py assigns them in anxiety).
+    "programmes.vr_assign": (lambda p: {"patient_id": p.alice.id}, {"theo"}),
+    "programmes.vr_unassign": (lambda p: {"patient_id": p.alice.id, "scene": "heights"},
+                               {"theo"}),
+    # A finished VR session of Alice's: her therapist gives feedback; admins read it.
+    "programmes.vr_feedback": (lambda p: {"session_id": p.alice_vr_session}, {"theo", "ada"}),
     "programmes.unlock": (lambda p: {"enrolment_id": p.alice_enrolment,
                                      "module_id": p.alice_locked_module}, {"theo"}),
     "messaging.therapist_thread": (lambda p: {"patient_id": p.alice.id}, {"theo"}),

@@ -223,3 +223,21 @@ def test_it_shows_a_completed_vr_exposure_session_on_a_record(demo):
     soup = page(demo, "admin@demo.stepcare.dk", f"/patients/{patient}")
     panel = soup.select_one("section.vr-record")
     assert panel is not None and panel.select_one("svg.chart polyline") is not None
+
+
+def test_it_shows_the_therapists_vr_feedback_and_assigned_scenes(demo):
+    from programmes.models import VrAssignment, VrSession
+    with demo.app_context():
+        session = db.session.execute(db.select(VrSession)).scalar_one()
+        assert session.feedback and session.feedback_at > session.ended_at
+        scenes = db.session.execute(db.select(VrAssignment.scene, VrAssignment.start_level)
+                                    .where(VrAssignment.patient_id == session.patient_id)).all()
+        assert sorted(scenes) == [("crowd", 1), ("heights", 3)]
+        patient = db.session.get(User, session.patient_id)
+        email, language, feedback = patient.email, patient.language, session.feedback
+    assert ("10. sal" if language == "da" else "10th floor") in feedback
+    record = page(demo, "admin@demo.stepcare.dk", f"/patients/{session.patient_id}")
+    assert feedback in record.select_one("section.vr-record").get_text(" ", strip=True)
+    module = page(demo, email, "/programmes/anxiety/exposure")
+    assert module.select_one("#block-vr-heights .vr-assigned") is not None
+    assert feedback in module.select_one(".vr-feedback").get_text(" ", strip=True)

@@ -34,7 +34,7 @@ from app.extensions import limiter
 from app.messaging.forms import MessageForm
 from app.push.views import ChannelForm, RemoveForm
 from interop.referral.forms import ReceiverToggleForm, SendForm
-from programmes.forms import FeedbackForm
+from programmes.forms import FeedbackForm, VrAssignForm
 from safety.forms import AddItemForm
 from tests.conftest import PERSONA_PASSWORD
 from tests.helpers import csrf_token, post_form, sign_in
@@ -103,6 +103,11 @@ FIELDS = {
     "safety.add": _fields(AddItemForm),
     "messaging.edit": _fields(MessageForm),
     "programmes.homework": _fields(FeedbackForm),
+    # Alice's programme has no VR scene (the page says so, without its form), and she has no
+    # scene assigned to take off; the feedback form shows on her finished session's page.
+    "programmes.vr_assign": _fields(VrAssignForm),
+    "programmes.vr_unassign": _fields(ConfirmForm),
+    "programmes.vr_feedback": _fields(FeedbackForm),
     # The FHIR token endpoint: an OAuth form a system posts, not a page's form.
     "fhir.token": {"grant_type", "client_assertion_type", "client_assertion", "scope"},
     # Push reminders are off in the tests (no VAPID keys), so the account page shows neither.

@@ -30,10 +30,13 @@ VIEW_EVENTS: dict[str, set[str]] = {
     # Read receipts: the other side sees "read" once the thread was shown to the reader.
     "messaging.patient_thread": {"message"},
     "messaging.therapist_thread": {"message"},
-    # The first opening of a module starts its progress row ("started at").
-    "programmes.module": {"module_progress"},
+    # The first opening of a module starts its progress row ("started at"); feedback on a
+    # VR session shown beside its scene is marked as read, as below.
+    "programmes.module": {"module_progress", "vr_session"},
     # Feedback shown on the exercises page is marked as read (feedback_read_at).
-    "programmes.exercises": {"homework_submission"},
+    "programmes.exercises": {"homework_submission", "vr_session"},
+    # So is a VR session's feedback shown on the scene's page.
+    "programmes.vr_scene": {"vr_session"},
 }
 
 # Writes that are always rolled back, so they change nothing: the health check proves the

@@ -55,6 +55,9 @@ RESOURCE_LABELS = {
     "treatment_contact": _l("a treatment contact"),
     "video_ice_servers": _l("connection details for a video call"),
     "video_room": _l("a video call"),
+    "vr_assignment": _l("the virtual-reality scenes your therapist suggested"),
+    "vr_rating": _l("an anxiety rating in a virtual-reality exercise"),
+    "vr_session": _l("a virtual-reality exposure exercise"),
 }
 
 OTHER = _l("another part of your record")

@@ -218,3 +218,26 @@ def test_it_keeps_stop_now_on_screen_on_a_phone(
     for scroll in ("0", "document.body.scrollHeight"):
         page.evaluate(f"window.scrollTo(0, {scroll})")
         expect(stop).to_be_in_viewport()
+
+
+def test_it_starts_at_the_level_the_therapist_assigned(
+        app, live_server, page: Page, alice_in_exposure, personas):
+    from app.accounts.models import User
+    from programmes import vr_care
+
+    with app.app_context():
+        vr_care.assign(db.session.get(User, alice_in_exposure.id), "heights", 3,
+                       by=db.session.get(User, personas.theo.id))
+        db.session.commit()
+    sign_in(page, live_server, alice_in_exposure.email)
+    page.goto(live_server + HEIGHTS)
+    expect(page.locator(".vr-assigned")).to_contain_text("You start at level 3")
+    rate(page, 30)  # before
+    at_level(page, 3)
+    rate(page, 55)
+    expect(page.locator("[data-vr-next]")).to_be_visible()
+    with app.app_context():
+        session = db.session.execute(db.select(VrSession)).scalar_one()
+        assert session.start_level == 3 and session.highest_level == 3
+        assert [(r.phase, r.level, r.suds) for r in session.ratings] == [
+            ("before", 0, 30), ("during", 3, 55)]

@@ -44,9 +44,11 @@ def test_it_shows_each_sessions_suds_curve_and_highest_level(app, client, person
         assert reads
 
 
-def test_it_leaves_the_panel_out_for_a_patient_without_sessions(app, client, personas):
+def test_it_leaves_the_panel_out_for_a_patient_without_vr_scenes(app, client, personas):
+    from tests.conftest import enrol
+
     with app.app_context():
-        open_exposure(personas.alice.id, personas.theo.id)
+        enrol(personas.alice.id, "depression", personas.theo.id)
     sign_in(app, client, personas.theo)
     page = parsed(client.get(f"/patients/{personas.alice.id}"))
     assert page.select_one("section.vr-record") is None

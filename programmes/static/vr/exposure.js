@@ -5,8 +5,9 @@ import { SCENES, webglAvailable } from "./scenes.js";
 const page = document.getElementById("vr");
 const $ = (name) => page.querySelector(`[data-vr-${name}]`);
 const count = Number(page.dataset.levels);
+// The therapist's starting level for this scene (1 if none); the session's reply decides.
 const state = { session: null, level: 0, phase: "before", setLevel: null, scene: null,
-  opening: null };
+  opening: null, start: Math.min(count, Math.max(1, Number(page.dataset.startLevel) || 1)) };
 
 async function post(url, body) {
   const response = await fetch(url, {
@@ -26,7 +27,7 @@ function buildScene() {
   scene.setAttribute("device-orientation-permission-ui", "enabled: true");
   scene.setAttribute("loading-screen", "enabled: false");
   const setLevel = SCENES[page.dataset.scene](scene);
-  setLevel(1, count);  // the first level shows while the patient rates "before"
+  setLevel(state.start, count);  // the first level shows while the patient rates "before"
   $("stage").appendChild(scene);
   state.scene = scene;
   return setLevel;
@@ -59,7 +60,7 @@ function afterSave() {
   const finish = $("finish");
   if (state.phase === "before") {
     state.phase = "during";
-    state.level = 1;
+    state.level = state.start;
   } else if (state.phase === "during") {
     next.hidden = state.level >= count;
     finish.hidden = false;
@@ -110,10 +111,12 @@ function toAfter() {
 function resume(reply) {  // where the open session left off
   state.session = reply.session;
   page.dataset.session = String(reply.session);
+  state.start = Math.min(count, Math.max(1, reply.start_level || 1));
+  if (state.setLevel && state.phase === "before") state.setLevel(state.start, count);
   const rated = reply.ratings;
   if (rated.some((r) => r.phase === "before")) {
     state.phase = "during";
-    state.level = Math.max(1, reply.highest_level);
+    state.level = Math.max(state.start, reply.highest_level);
   }
   show();
   if (rated.some((r) => r.phase === "during" && r.level === state.level)) afterSave();
