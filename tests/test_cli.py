@@ -27,7 +27,7 @@ def test_it_refuses_a_weak_password_on_the_command_line(runner):
     assert result.exit_code != 0 and "too common" in result.output
 
 
-def test_it_builds_a_demo_clinic(app, runner):
+def test_it_builds_a_demo_clinic(app, runner, cheap_hashing):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "admin@demo.stepcare.dk" in result.output and "STEPCAREDEMO" in result.output
@@ -44,7 +44,7 @@ def test_it_builds_a_demo_clinic(app, runner):
         assert verify_chain()[1] is None
 
 
-def test_it_keeps_everything_on_a_second_run(app, runner):
+def test_it_keeps_everything_on_a_second_run(app, runner, cheap_hashing):
     runner.invoke(args=["demo"])
     with app.app_context():
         anna = db.session.execute(
@@ -64,7 +64,7 @@ def test_it_keeps_everything_on_a_second_run(app, runner):
         assert verify_chain()[1] is None
 
 
-def test_it_builds_the_demo_afresh_with_reset(app, runner):
+def test_it_builds_the_demo_afresh_with_reset(app, runner, cheap_hashing):
     runner.invoke(args=["demo"])
     with app.app_context():
         db.session.execute(db.update(User).where(User.email == "anna@demo.stepcare.dk")

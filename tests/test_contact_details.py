@@ -225,7 +225,7 @@ def test_it_flags_a_record_without_a_phone(app, client, personas, phoneless):
 # --- the demo -------------------------------------------------------------------------------
 
 
-def test_it_gives_the_demo_patients_contact_details_and_runs_twice(app, runner):
+def test_it_gives_the_demo_patients_contact_details_and_runs_twice(app, runner, cheap_hashing):
     from app.notify import ClinicianNotification
 
     for _run in range(2):

@@ -156,7 +156,7 @@ def test_it_audits_reading_the_follow_up(app, client, discharged):
         assert reads and all(r.patient_id == discharged.alice.id for r in reads)
 
 
-def test_it_adds_a_due_and_an_answered_follow_up_to_the_demo(app, runner):
+def test_it_adds_a_due_and_an_answered_follow_up_to_the_demo(app, runner, cheap_hashing):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():

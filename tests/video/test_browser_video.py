@@ -134,6 +134,10 @@ def test_it_recovers_when_the_patient_reloads_the_page(app, live_server, booked,
     patient.reload()
     wait_for_media(patient)
     wait_for_media(therapist)
+    # Media can flow before the page's "connected" report reaches the server: poll for it.
+    deadline = time.monotonic() + 15
+    while load(app, booked.id).reconnects < 1 and time.monotonic() < deadline:
+        patient.wait_for_timeout(200)
     assert load(app, booked.id).reconnects >= 1
 
 

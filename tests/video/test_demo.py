@@ -11,7 +11,7 @@ from app.db import db, utcnow
 from video.models import Appointment
 
 
-def test_it_books_anna_a_call_that_starts_a_few_minutes_after_the_demo(app, runner):
+def test_it_books_anna_a_call_that_starts_a_few_minutes_after_the_demo(app, runner, cheap_hashing):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -26,7 +26,7 @@ def test_it_books_anna_a_call_that_starts_a_few_minutes_after_the_demo(app, runn
         assert soonest.status == "scheduled"
 
 
-def test_it_gives_the_demo_a_history_of_held_missed_and_cancelled_calls(app, runner):
+def test_it_gives_the_demo_a_history_of_held_missed_and_cancelled_calls(app, runner, cheap_hashing):
     runner.invoke(args=["demo"])
     with app.app_context():
         statuses = set(db.session.execute(db.select(Appointment.status)).scalars())
