@@ -8,6 +8,7 @@ loopback only").
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import hashlib
 import os
@@ -206,6 +207,20 @@ def publish(title: str, text: str, append: bool) -> None:
     if append:
         command = "python " + " ".join(["bench/" + Path(sys.argv[0]).name, *sys.argv[1:]])
         append_results(title, command, text)
+
+
+def add_server_options(parser: argparse.ArgumentParser, threads: int) -> None:
+    """--database, --workers and --threads: the server a video bench starts."""
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=threads)
+
+
+def run_and_publish(parser: argparse.ArgumentParser, title: str, run) -> None:
+    """Add --append, parse the command line, run and publish under ``title``."""
+    parser.add_argument("--append", action="store_true")
+    args = parser.parse_args()
+    publish(title, run(args), args.append)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -32,7 +32,7 @@ from video_common import (  # noqa: E402
     database_url,
     machine_line,
     prepare,
-    publish,
+    run_and_publish,
     server_env,
     temporary_instance,
 )
@@ -141,9 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--append", action="store_true")
-    args = parser.parse_args()
-    publish("CPU per echo session", run(args), args.append)
+    run_and_publish(parser, "CPU per echo session", run)
 
 
 if __name__ == "__main__":

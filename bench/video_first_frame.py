@@ -28,11 +28,12 @@ from video_common import (  # noqa: E402
     CHROMIUM_ARGS,
     COOKIE_NAME,
     Server,
+    add_server_options,
     database_url,
     machine_line,
     percentile,
     prepare,
-    publish,
+    run_and_publish,
     server_env,
     temporary_instance,
 )
@@ -139,12 +140,8 @@ def report(args, calls: list[dict[str, float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=10)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=32)
-    parser.add_argument("--append", action="store_true")
-    args = parser.parse_args()
-    publish("Admit to first frame", run(args), args.append)
+    add_server_options(parser, threads=32)
+    run_and_publish(parser, "Admit to first frame", run)
 
 
 if __name__ == "__main__":

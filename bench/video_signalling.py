@@ -34,12 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from video_common import (  # noqa: E402
     COOKIE_NAME,
     Server,
+    add_server_options,
     cpu_seconds,
     database_url,
     machine_line,
     percentile,
     prepare,
-    publish,
+    run_and_publish,
     server_env,
     temporary_instance,
 )
@@ -157,17 +158,13 @@ def report(args, r: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rooms", type=int, default=50)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=160)
+    add_server_options(parser, threads=160)
     parser.add_argument("--media", choices=("none", "audio", "video"), default="none")
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--spread", type=float, default=0.0,
                         help="seconds over which the therapists arrive (0: all at once)")
-    parser.add_argument("--append", action="store_true")
-    args = parser.parse_args()
-    publish("Signalling, concurrent rooms", run(args), args.append)
+    run_and_publish(parser, "Signalling, concurrent rooms", run)
 
 
 if __name__ == "__main__":
