@@ -9,6 +9,7 @@ loopback only").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -178,6 +179,20 @@ def cpu_seconds(pids: list[int]) -> float:
 
 def temporary_instance() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix="stepcare-video-bench-")
+
+
+@contextlib.contextmanager
+def running_server(database: str, workers: int, threads: int, rooms: int,
+                   extra_patients: int = 0):
+    """A fresh instance prepared with ``rooms`` rooms (see ``prepare``) and gunicorn serving
+    it, ready; yields the server, the rooms and the extra patients' cookies."""
+    with temporary_instance() as tmp:
+        instance = Path(tmp)
+        env = server_env(database_url(database, instance), instance)
+        prepared, cookies = prepare(env, rooms, extra_patients)
+        with Server(env, workers, threads, instance / "gunicorn.log") as server:
+            server.wait_ready()
+            yield server, prepared, cookies
 
 
 def machine_line() -> str:

@@ -27,15 +27,11 @@ from video_common import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     COOKIE_NAME,
-    Server,
     add_server_options,
-    database_url,
     machine_line,
     percentile,
-    prepare,
     run_and_publish,
-    server_env,
-    temporary_instance,
+    running_server,
 )
 
 GOAL_MS = 1000
@@ -96,18 +92,12 @@ def one_call(browser, base_url: str, room) -> dict[str, float]:
 def run(args) -> str:
     from playwright.sync_api import sync_playwright
 
-    with temporary_instance() as tmp:
-        instance = Path(tmp)
-        env = server_env(database_url(args.database, instance), instance)
-        rooms, _extra = prepare(env, args.calls + 1)
-        with Server(env, args.workers, args.threads, instance / "gunicorn.log") as server:
-            server.wait_ready()
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                     args=CHROMIUM_ARGS)
-                one_call(browser, server.url, rooms[0])  # warm-up: imports, first JIT
-                calls = [one_call(browser, server.url, room) for room in rooms[1:]]
-                browser.close()
+    with running_server(args.database, args.workers, args.threads, args.calls + 1) as (
+            server, rooms, _extra), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        one_call(browser, server.url, rooms[0])  # warm-up: imports, first JIT
+        calls = [one_call(browser, server.url, room) for room in rooms[1:]]
+        browser.close()
     return report(args, calls)
 
 

@@ -36,13 +36,10 @@ from video_common import (  # noqa: E402
     Server,
     add_server_options,
     cpu_seconds,
-    database_url,
     machine_line,
     percentile,
-    prepare,
     run_and_publish,
-    server_env,
-    temporary_instance,
+    running_server,
 )
 
 
@@ -107,13 +104,9 @@ async def run_rooms(server: Server, rooms, args) -> dict:
 
 
 def run(args) -> str:
-    with temporary_instance() as tmp:
-        instance = Path(tmp)
-        env = server_env(database_url(args.database, instance), instance)
-        rooms, _extra = prepare(env, args.rooms)
-        with Server(env, args.workers, args.threads, instance / "gunicorn.log") as server:
-            server.wait_ready()
-            result = asyncio.run(run_rooms(server, rooms, args))
+    with running_server(args.database, args.workers, args.threads, args.rooms) as (
+            server, rooms, _extra):
+        result = asyncio.run(run_rooms(server, rooms, args))
     return report(args, result)
 
 
