@@ -49,112 +49,139 @@ class Seeded:
 
 def seed(*, patients: int = 10_000, caseload: int = 150, weeks: int = 20,
          risk_alerts: int = 5, seed_value: int = 7) -> Seeded:
-    rng = random.Random(seed_value)
     now = datetime.now(UTC).replace(microsecond=0)
-    start = now - timedelta(weeks=weeks + 1)
-    password_hash = passwords.hash_password(BENCH_PASSWORD)
-    content = current_app.config["CONTENT_DIR"]
-    phq9, gad7 = load_instrument("phq9", content), load_instrument("gad7", content)
-    rules = screening_content.rules()  # the app's routing rules, from its CONTENT_DIR
+    clinic = _Clinic(random.Random(seed_value), start=now - timedelta(weeks=weeks + 1))
     therapist_count = max(1, -(-patients // caseload))
-    rows: dict[str, list[dict]] = {name: [] for name in (
-        "users", "care", "steps", "screenings", "responses", "answers", "contacts", "alerts")}
+    therapists = [clinic.add_user(Role.THERAPIST, f"Therapist {n:03d}")
+                  for n in range(therapist_count)]
+    clinic.add_user(Role.ADMIN, "Bench Admin")
+    caseload_ids = []
+    for screening_id, number in enumerate(range(patients), start=1):
+        therapist = therapists[number // caseload]
+        mine = therapist == therapists[0]
+        patient = clinic.add_patient(f"Patient {number:05d}", screening_id, therapist, weeks,
+                                     mine=mine)
+        if mine:
+            caseload_ids.append(patient)
+    for patient in caseload_ids[:risk_alerts]:
+        clinic.rows["alerts"].append({"patient_id": patient, "source": "phq9_item9",
+                                      "therapist_id": therapists[0], "created_at": now,
+                                      "due_at": now + timedelta(hours=24)})
+    _insert(clinic.rows)
+    _enrol(caseload_ids, therapists[0], clinic.start)
+    _advance_sequences()
+    db.session.commit()
+    return Seeded(therapist_id=therapists[0], patient_ids=caseload_ids,
+                  rows={key: len(value) for key, value in clinic.rows.items()})
 
-    user_id = 0
 
-    def add_user(role: Role, name: str) -> int:
-        nonlocal user_id
-        user_id += 1
+class _Clinic:
+    """The rows of the clinic, built in memory with explicit ids, then inserted in bulk."""
+
+    def __init__(self, rng: random.Random, start: datetime) -> None:
+        self.rng, self.start = rng, start
+        self.password_hash = passwords.hash_password(BENCH_PASSWORD)
+        self.content = current_app.config["CONTENT_DIR"]
+        self.phq9 = load_instrument("phq9", self.content)
+        self.gad7 = load_instrument("gad7", self.content)
+        self.rules = screening_content.rules()  # the app's routing rules, from its CONTENT_DIR
+        self.rows: dict[str, list[dict]] = {name: [] for name in (
+            "users", "care", "steps", "screenings", "responses", "answers", "contacts", "alerts")}
+        self.user_id = self.response_id = self.answer_id = 0
+
+    def add_user(self, role: Role, name: str) -> int:
+        self.user_id += 1
         clinician = role != Role.PATIENT
-        rows["users"].append({
-            "id": user_id, "email": f"{role}{user_id}@bench.example", "name": name,
-            "role": str(role), "password_hash": password_hash, "language": "en",
-            "created_at": start, "on_duty": False, "reminders_opt_out": False,
+        self.rows["users"].append({
+            "id": self.user_id, "email": f"{role}{self.user_id}@bench.example", "name": name,
+            "role": str(role), "password_hash": self.password_hash, "language": "en",
+            "created_at": self.start, "on_duty": False, "reminders_opt_out": False,
             "totp_secret": TOTP_SECRET if clinician else None,
-            "totp_confirmed_at": start if clinician else None})
-        return user_id
+            "totp_confirmed_at": self.start if clinician else None})
+        return self.user_id
 
-    therapists = [add_user(Role.THERAPIST, f"Therapist {n:03d}") for n in range(therapist_count)]
-    add_user(Role.ADMIN, "Bench Admin")
-    response_id = answer_id = 0
-
-    def add_response(patient: int, instrument, when: datetime, context: str,
+    def add_response(self, patient: int, instrument, when: datetime, context: str,
                      screening: int | None, with_answers: bool, severity: float) -> list[int]:
-        nonlocal response_id, answer_id
-        response_id += 1
+        self.response_id += 1
         items = instrument.scored_items
-        values = [min(3, max(0, round(rng.gauss(severity * 3, 0.6)))) for _ in items]
+        values = [min(3, max(0, round(self.rng.gauss(severity * 3, 0.6)))) for _ in items]
         if instrument.id == "phq9":
             values[-1] = 0  # item 9: no risk in the seeded answers
         total = sum(values)
-        rows["responses"].append({
-            "id": response_id, "patient_id": patient, "instrument_id": instrument.id,
+        self.rows["responses"].append({
+            "id": self.response_id, "patient_id": patient, "instrument_id": instrument.id,
             "instrument_version": instrument.version, "context": context,
             "screening_id": screening, "submitted_at": when, "total": total,
             "band": instrument.band_for(total).name, "has_risk": False,
-            "idempotency_key": f"bench:{response_id}"})
+            "idempotency_key": f"bench:{self.response_id}"})
         if with_answers:
             for item, value in zip(items, values, strict=True):
-                answer_id += 1
-                rows["answers"].append({"id": answer_id, "response_id": response_id,
-                                        "item_id": item.id, "value_int": value})
+                self.answer_id += 1
+                self.rows["answers"].append({"id": self.answer_id, "response_id": self.response_id,
+                                             "item_id": item.id, "value_int": value})
         return values
 
-    caseload_ids = []
-    for screening_id, number in enumerate(range(patients), start=1):
-        patient = add_user(Role.PATIENT, f"Patient {number:05d}")
-        therapist = therapists[number // caseload]
-        mine = therapist == therapists[0]
-        if mine:
-            caseload_ids.append(patient)
-        screened_at = start + timedelta(hours=rng.randrange(0, 72))
-        severity = rng.uniform(0.45, 0.8)  # share of the item maximum at baseline
-        baseline = [add_response(patient, instrument, screened_at, "screening", screening_id,
-                                 True, severity) for instrument in (phq9, gad7)]
-        facts = routing.build_facts(*baseline, INTAKE, None, content)
-        recommendation = routing.recommend(facts, rules)
-        rows["screenings"].append({
+    def add_patient(self, name: str, screening_id: int, therapist: int, weeks: int, *,
+                    mine: bool) -> int:
+        """A screened patient on ``therapist``'s caseload, at step 2, with weekly measures
+        (item answers and a contact a week if ``mine``, the bench therapist's)."""
+        patient = self.add_user(Role.PATIENT, name)
+        screened_at = self.start + timedelta(hours=self.rng.randrange(0, 72))
+        severity = self.rng.uniform(0.45, 0.8)  # share of the item maximum at baseline
+        self._add_screening(patient, screening_id, therapist, screened_at, severity)
+        enrolled = screened_at + timedelta(hours=4)
+        self.rows["care"].append({"patient_id": patient, "therapist_id": therapist,
+                                  "assigned_at": enrolled})
+        self.rows["steps"].append({"patient_id": patient, "step": 2, "started_at": enrolled,
+                                   "decided_by_id": therapist})
+        for week in range(1, weeks + 1):
+            when = screened_at + timedelta(weeks=week, minutes=self.rng.randrange(0, 600))
+            severity = max(0.05, severity - self.rng.uniform(-0.03, 0.06))
+            for instrument in (self.phq9, self.gad7):
+                self.add_response(patient, instrument, when, "weekly", None, mine, severity)
+            if mine:
+                self.rows["contacts"].append({"patient_id": patient, "therapist_id": therapist,
+                                              "kind": "feedback", "occurred_at": when,
+                                              "source_id": f"bench:{patient}:{week}"})
+        return patient
+
+    def _add_screening(self, patient: int, screening_id: int, therapist: int,
+                       screened_at: datetime, severity: float) -> None:
+        baseline = [self.add_response(patient, instrument, screened_at, "screening",
+                                      screening_id, True, severity)
+                    for instrument in (self.phq9, self.gad7)]
+        facts = routing.build_facts(*baseline, INTAKE, None, self.content)
+        recommendation = routing.recommend(facts, self.rules)
+        self.rows["screenings"].append({
             "id": screening_id, "patient_id": patient, "status": "reviewed",
             "started_at": screened_at - timedelta(minutes=20), "drafts": {},
             "submitted_at": screened_at, "recommended_step": recommendation.step,
             "matched_rules": list(recommendation.matched), "facts": facts,
             "confirmed_step": 2, "reviewed_by_id": therapist,
             "reviewed_at": screened_at + timedelta(hours=4)})
-        enrolled = screened_at + timedelta(hours=4)
-        rows["care"].append({"patient_id": patient, "therapist_id": therapist,
-                             "assigned_at": enrolled})
-        rows["steps"].append({"patient_id": patient, "step": 2, "started_at": enrolled,
-                              "decided_by_id": therapist})
-        for week in range(1, weeks + 1):
-            when = screened_at + timedelta(weeks=week, minutes=rng.randrange(0, 600))
-            severity = max(0.05, severity - rng.uniform(-0.03, 0.06))
-            for instrument in (phq9, gad7):
-                add_response(patient, instrument, when, "weekly", None, mine, severity)
-            if mine:
-                rows["contacts"].append({"patient_id": patient, "therapist_id": therapist,
-                                         "kind": "feedback", "occurred_at": when,
-                                         "source_id": f"bench:{patient}:{week}"})
-    for patient in caseload_ids[:risk_alerts]:
-        rows["alerts"].append({"patient_id": patient, "source": "phq9_item9",
-                               "therapist_id": therapists[0], "created_at": now,
-                               "due_at": now + timedelta(hours=24)})
 
-    tables = [(User, "users"), (Screening, "screenings"), (QuestionnaireResponse, "responses"),
-              (Answer, "answers"), (CareAssignment, "care"), (StepAssignment, "steps"),
-              (TreatmentContact, "contacts"), (RiskAlert, "alerts")]
-    for model, key in tables:
+
+# The rows of each table, in the order they are inserted (a row's references first).
+TABLES = [("users", User), ("screenings", Screening), ("responses", QuestionnaireResponse),
+          ("answers", Answer), ("care", CareAssignment), ("steps", StepAssignment),
+          ("contacts", TreatmentContact), ("alerts", RiskAlert)]
+
+
+def _insert(rows: dict[str, list[dict]]) -> None:
+    for key, model in TABLES:
         for offset in range(0, len(rows[key]), BATCH):
             db.session.execute(insert(model), rows[key][offset:offset + BATCH])
-    _enrol(caseload_ids, therapists[0], start)
-    if db.session.get_bind().dialect.name == "postgresql":
-        for model, _key in tables:
-            name = model.__tablename__
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
-                f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
-    db.session.commit()
-    return Seeded(therapist_id=therapists[0], patient_ids=caseload_ids,
-                  rows={key: len(value) for key, value in rows.items()})
+
+
+def _advance_sequences() -> None:
+    """On PostgreSQL, each table's id sequence past the explicit ids."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for _key, model in TABLES:
+        name = model.__tablename__
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+            f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
 
 
 def _enrol(patient_ids: list[int], therapist_id: int, when: datetime) -> None:

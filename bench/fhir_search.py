@@ -37,27 +37,12 @@ if str(ROOT) not in sys.path:
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.append(str(Path(__file__).resolve().parent))
 
-from inprocess import count_statements  # noqa: E402
+from inprocess import count_statements, migrated_app  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "RESULTS.md"
 GOAL_MS = 100.0
 WEEKS = 52
 SCOPES = "system/Observation.read system/QuestionnaireResponse.read"
-
-
-def _app(workdir: Path):
-    os.environ.update({
-        "STEPCARE_ENV": "development", "STEPCARE_SECRET_KEY": secrets.token_urlsafe(48),
-        "STEPCARE_DEFAULT_LANGUAGE": "en", "STEPCARE_RATELIMIT_STORAGE_URI": "memory://",
-        "STEPCARE_INSTANCE_PATH": str(workdir), "DATABASE_URL": f"sqlite:///{workdir}/b.db"})
-    from flask_migrate import upgrade
-
-    from app import create_app
-
-    app = create_app()
-    with app.app_context():
-        upgrade()
-    return app
 
 
 def seed_year(app) -> int:
@@ -137,7 +122,7 @@ def timed(client, url: str, headers: dict, repetitions: int) -> tuple[float, flo
 
 def run(repetitions: int) -> str:
     workdir = Path(tempfile.mkdtemp(prefix="stepcare-fhir-bench-"))
-    app = _app(workdir)
+    app = migrated_app(workdir)
     patient = seed_year(app)
     client = app.test_client()
     headers = bearer(app, client)

@@ -35,22 +35,30 @@ if str(Path(__file__).resolve().parent) not in sys.path:
 COOKIE_NAME = "stepcare"
 
 
-def prepare(args):
-    workdir = Path(tempfile.mkdtemp(prefix="stepcare-inprocess-"))
+def migrated_app(workdir: Path):
+    """The app on a fresh, migrated SQLite file in ``workdir`` (development settings)."""
     os.environ.update({
         "STEPCARE_ENV": "development", "STEPCARE_SECRET_KEY": secrets.token_urlsafe(48),
         "STEPCARE_DEFAULT_LANGUAGE": "en", "STEPCARE_RATELIMIT_STORAGE_URI": "memory://",
         "STEPCARE_INSTANCE_PATH": str(workdir), "DATABASE_URL": f"sqlite:///{workdir}/b.db"})
-    from clinic_seed import seed, signed_in_cookie
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.db import db
-    from programmes.operations import load_content
 
     app = create_app()
     with app.app_context():
         upgrade()
+    return app
+
+
+def prepare(args):
+    from clinic_seed import seed, signed_in_cookie
+
+    from app.db import db
+    from programmes.operations import load_content
+
+    app = migrated_app(Path(tempfile.mkdtemp(prefix="stepcare-inprocess-")))
+    with app.app_context():
         load_content(app.config["CONTENT_DIR"])
         db.session.commit()
         seeded = seed(patients=args.patients, caseload=150, weeks=20)

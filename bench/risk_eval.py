@@ -168,6 +168,17 @@ def errors(scored: list[Scored]) -> str:
     return "\n".join(out) or "(none)"
 
 
+def append_section(results: Path, heading: str, body: str) -> None:
+    """Add ``## heading (date)`` and ``body`` at the end of ``results`` (made if missing)."""
+    header = "" if results.exists() else (
+        "# Benchmark results\n\nMachine: 2 cores, 24 GiB.\n"
+    )
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    with results.open("a", encoding="utf-8") as fh:
+        fh.write(f"{header}\n## {heading} ({stamp})\n\n{body}\n")
+    print(f"\nappended to {results}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval", type=Path, default=EVAL_PATH, help="evaluation TSV")

@@ -20,7 +20,6 @@ held-out rows of tests/data/risk_eval.tsv are reported separately.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ for extra in (str(ROOT), str(ROOT / "bench")):
     if extra not in sys.path:
         sys.path.insert(0, extra)
 
-from risk_eval import EVAL_PATH, RESULTS_PATH, Row, load_eval  # noqa: E402
+from risk_eval import EVAL_PATH, RESULTS_PATH, Row, append_section, load_eval  # noqa: E402
 
 import textmodel  # noqa: E402
 from screening import risk_model  # noqa: E402
@@ -214,15 +213,9 @@ def main(argv: list[str] | None = None) -> int:
               + errors(scored, args.similarity_threshold, args.classifier_threshold,
                        args.margin, classifier_on))
     if args.append:
-        header = "" if args.results.exists() else (
-            "# Benchmark results\n\nMachine: 2 cores, 24 GiB.\n"
-        )
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        with args.results.open("a", encoding="utf-8") as fh:
-            fh.write(f"{header}\n## Risk-language layers ({stamp})\n\n"
-                     f"`python bench/risk_layers.py{' --sweep' if args.sweep else ''}` on "
-                     f"`{args.eval.name}`.\n\n{text}\n")
-        print(f"\nappended to {args.results}")
+        append_section(args.results, "Risk-language layers",
+                       f"`python bench/risk_layers.py{' --sweep' if args.sweep else ''}` on "
+                       f"`{args.eval.name}`.\n\n{text}")
     return 0
 
 

@@ -17,7 +17,6 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform
@@ -33,7 +32,7 @@ for extra in (str(ROOT), str(ROOT / "bench")):
     if extra not in sys.path:
         sys.path.insert(0, extra)
 
-from risk_eval import RESULTS_PATH, load_eval  # noqa: E402
+from risk_eval import RESULTS_PATH, append_section, load_eval  # noqa: E402
 
 COLD_LOAD = """
 import json, time
@@ -201,14 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(args)
     print(text)
     if args.append:
-        header = "" if args.results.exists() else (
-            "# Benchmark results\n\nMachine: 2 cores, 24 GiB.\n"
-        )
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        with args.results.open("a", encoding="utf-8") as fh:
-            fh.write(f"{header}\n## Text model ({stamp})\n\n`python bench/textmodel.py`\n\n"
-                     f"{text}\n")
-        print(f"\nappended to {args.results}")
+        append_section(args.results, "Text model", f"`python bench/textmodel.py`\n\n{text}")
     return 0
 
 

@@ -8,6 +8,8 @@ loopback only").
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -179,6 +181,20 @@ def temporary_instance() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix="stepcare-video-bench-")
 
 
+@contextlib.contextmanager
+def running_server(database: str, workers: int, threads: int, rooms: int,
+                   extra_patients: int = 0):
+    """A fresh instance prepared with ``rooms`` rooms (see ``prepare``) and gunicorn serving
+    it, ready; yields the server, the rooms and the extra patients' cookies."""
+    with temporary_instance() as tmp:
+        instance = Path(tmp)
+        env = server_env(database_url(database, instance), instance)
+        prepared, cookies = prepare(env, rooms, extra_patients)
+        with Server(env, workers, threads, instance / "gunicorn.log") as server:
+            server.wait_ready()
+            yield server, prepared, cookies
+
+
 def machine_line() -> str:
     cores = os.cpu_count()
     load = os.getloadavg()[0]
@@ -206,6 +222,20 @@ def publish(title: str, text: str, append: bool) -> None:
     if append:
         command = "python " + " ".join(["bench/" + Path(sys.argv[0]).name, *sys.argv[1:]])
         append_results(title, command, text)
+
+
+def add_server_options(parser: argparse.ArgumentParser, threads: int) -> None:
+    """--database, --workers and --threads: the server a video bench starts."""
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=threads)
+
+
+def run_and_publish(parser: argparse.ArgumentParser, title: str, run) -> None:
+    """Add --append, parse the command line, run and publish under ``title``."""
+    parser.add_argument("--append", action="store_true")
+    args = parser.parse_args()
+    publish(title, run(args), args.append)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -29,12 +29,9 @@ from video_common import (  # noqa: E402
     COOKIE_NAME,
     Server,
     cpu_seconds,
-    database_url,
     machine_line,
-    prepare,
-    publish,
-    server_env,
-    temporary_instance,
+    run_and_publish,
+    running_server,
 )
 
 GOAL = 0.15
@@ -96,21 +93,15 @@ def run(args) -> str:
     from playwright.sync_api import sync_playwright
 
     most = max(args.sessions)
-    with temporary_instance() as tmp:
-        instance = Path(tmp)
-        env = server_env(database_url("sqlite", instance), instance)
-        _rooms, cookies = prepare(env, rooms=0, extra_patients=most)
-        with Server(env, 1, 16, instance / "gunicorn.log") as server:
-            server.wait_ready()
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                     args=CHROMIUM_ARGS)
-                run_sessions(browser, server, cookies[:1], 2)  # warm-up
-                time.sleep(3)
-                idle = measure(server, args.seconds)
-                results = {n: run_sessions(browser, server, cookies[:n], args.seconds)
-                           for n in args.sessions}
-                browser.close()
+    with running_server("sqlite", 1, 16, rooms=0, extra_patients=most) as (
+            server, _rooms, cookies), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        run_sessions(browser, server, cookies[:1], 2)  # warm-up
+        time.sleep(3)
+        idle = measure(server, args.seconds)
+        results = {n: run_sessions(browser, server, cookies[:n], args.seconds)
+                   for n in args.sessions}
+        browser.close()
     return report(args, idle, results)
 
 
@@ -141,9 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--append", action="store_true")
-    args = parser.parse_args()
-    publish("CPU per echo session", run(args), args.append)
+    run_and_publish(parser, "CPU per echo session", run)
 
 
 if __name__ == "__main__":

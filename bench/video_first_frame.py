@@ -27,14 +27,11 @@ from video_common import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     COOKIE_NAME,
-    Server,
-    database_url,
+    add_server_options,
     machine_line,
     percentile,
-    prepare,
-    publish,
-    server_env,
-    temporary_instance,
+    run_and_publish,
+    running_server,
 )
 
 GOAL_MS = 1000
@@ -95,18 +92,12 @@ def one_call(browser, base_url: str, room) -> dict[str, float]:
 def run(args) -> str:
     from playwright.sync_api import sync_playwright
 
-    with temporary_instance() as tmp:
-        instance = Path(tmp)
-        env = server_env(database_url(args.database, instance), instance)
-        rooms, _extra = prepare(env, args.calls + 1)
-        with Server(env, args.workers, args.threads, instance / "gunicorn.log") as server:
-            server.wait_ready()
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                     args=CHROMIUM_ARGS)
-                one_call(browser, server.url, rooms[0])  # warm-up: imports, first JIT
-                calls = [one_call(browser, server.url, room) for room in rooms[1:]]
-                browser.close()
+    with running_server(args.database, args.workers, args.threads, args.calls + 1) as (
+            server, rooms, _extra), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        one_call(browser, server.url, rooms[0])  # warm-up: imports, first JIT
+        calls = [one_call(browser, server.url, room) for room in rooms[1:]]
+        browser.close()
     return report(args, calls)
 
 
@@ -139,12 +130,8 @@ def report(args, calls: list[dict[str, float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=10)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=32)
-    parser.add_argument("--append", action="store_true")
-    args = parser.parse_args()
-    publish("Admit to first frame", run(args), args.append)
+    add_server_options(parser, threads=32)
+    run_and_publish(parser, "Admit to first frame", run)
 
 
 if __name__ == "__main__":

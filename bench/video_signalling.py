@@ -34,14 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from video_common import (  # noqa: E402
     COOKIE_NAME,
     Server,
+    add_server_options,
     cpu_seconds,
-    database_url,
     machine_line,
     percentile,
-    prepare,
-    publish,
-    server_env,
-    temporary_instance,
+    run_and_publish,
+    running_server,
 )
 
 
@@ -106,13 +104,9 @@ async def run_rooms(server: Server, rooms, args) -> dict:
 
 
 def run(args) -> str:
-    with temporary_instance() as tmp:
-        instance = Path(tmp)
-        env = server_env(database_url(args.database, instance), instance)
-        rooms, _extra = prepare(env, args.rooms)
-        with Server(env, args.workers, args.threads, instance / "gunicorn.log") as server:
-            server.wait_ready()
-            result = asyncio.run(run_rooms(server, rooms, args))
+    with running_server(args.database, args.workers, args.threads, args.rooms) as (
+            server, rooms, _extra):
+        result = asyncio.run(run_rooms(server, rooms, args))
     return report(args, result)
 
 
@@ -157,17 +151,13 @@ def report(args, r: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rooms", type=int, default=50)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=160)
+    add_server_options(parser, threads=160)
     parser.add_argument("--media", choices=("none", "audio", "video"), default="none")
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--spread", type=float, default=0.0,
                         help="seconds over which the therapists arrive (0: all at once)")
-    parser.add_argument("--append", action="store_true")
-    args = parser.parse_args()
-    publish("Signalling, concurrent rooms", run(args), args.append)
+    run_and_publish(parser, "Signalling, concurrent rooms", run)
 
 
 if __name__ == "__main__":
