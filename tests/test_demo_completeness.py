@@ -223,3 +223,13 @@ def test_it_shows_a_completed_vr_exposure_session_on_a_record(demo):
     soup = page(demo, "admin@demo.stepcare.dk", f"/patients/{patient}")
     panel = soup.select_one("section.vr-record")
     assert panel is not None and panel.select_one("svg.chart polyline") is not None
+
+
+def test_it_stores_the_caseload_facts_of_every_demo_patient(demo):
+    from app.caseload import projection
+    from app.caseload.models import StoredFacts
+
+    with demo.test_request_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(StoredFacts)
+                                  ).scalar_one() > 0
+        assert projection.differences() == []
