@@ -22,6 +22,8 @@ from flask.cli import AppGroup
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from app.audit.models import Action
+from app.audit.operations import record_many
 from app.caseload import facts, projection
 from app.db import db
 from app.signals import FactSource
@@ -138,6 +140,9 @@ caseload_cli = AppGroup("caseload", help="The therapists' caseloads.")
 def rebuild_command() -> None:
     """Recompute every patient's stored caseload facts (safe to run at any time)."""
     count = projection.rebuild()
+    # A write of every patient's derived record: each patient's access log shows it.
+    ids = projection.all_patient_ids()
+    record_many(Action.UPDATE, "caseload_facts", [(pid, pid) for pid in ids])
     db.session.commit()
     click.echo(f"Stored the caseload facts of {count} patient(s).")
 

@@ -154,11 +154,14 @@ def test_it_keeps_the_stored_facts_equal_to_fresh_ones_through_a_week_of_work(
               token_from=f"/patients/{screened.alice.id}")
     assert_current(app)
     weekly(app, screened.bob.id, (0, 0, 0, 0, 0, 0, 0, 0, 0), "w1")
+    post_form(alice, "/messages", {"body": "One more thing."})
+    assert "1 message" in cell(client, "Alice Andersen", "Waiting")
     with app.app_context():  # a statement that names no patient: every one is recomputed
         db.session.execute(db.update(Message).values(read_at=utcnow()))
         db.session.commit()
     assert_current(app)
     assert category(client, "Alice Andersen") == 1
+    assert "message" not in cell(client, "Alice Andersen", "Waiting")
 
 
 def test_it_recomputes_facts_that_time_alone_changes(app, client, personas):
@@ -219,3 +222,18 @@ def test_it_names_every_table_the_facts_come_from(app, screened):
         finally:
             event.remove(db.engine, "before_cursor_execute", seen)
         assert read - {"user_account"} <= set(sources()), read - set(sources())
+
+
+def test_it_follows_an_insert_sent_as_a_statement(app, personas):
+    """A diary entry's first save is an INSERT ... ON CONFLICT statement, not an ORM object."""
+    from programmes import diary
+
+    with app.test_request_context():
+        projection.rebuild()
+        db.session.commit()
+        alice = db.session.get(User, personas.alice.id)
+        diary.save_mood(alice, diary.clinic_today(), 3, None)
+        db.session.commit()
+        assert projection.differences() == []
+        [facts] = projection.stored_facts_for([alice.id], "en").values()
+        assert facts.programme_activity is not None
