@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import tuple_
+from sqlalchemy import Select, tuple_
 
 from app.accounts.models import LANGUAGES, Role, User
 from app.audit.operations import take_chain_lock
@@ -35,6 +35,7 @@ from app.caseload import facts as caseload_facts
 from app.caseload.models import StoredFacts
 from app.caseload.triage import Facts
 from app.db import db, utcnow
+from app.erasure.models import ErasureRequest, ErasureStatus
 from app.signals import CaseloadFacts, PatientFacts
 
 #: Patients recomputed per batch: bounds the size of each query's IN list.
@@ -137,16 +138,28 @@ def _write(patient_ids: list[int], rows: list[dict[str, Any]]) -> None:
         db.session.execute(db.insert(StoredFacts), changed)
 
 
+def _patients() -> Select:
+    """Every patient's id, but those of erased accounts (their stubs have no care)."""
+    erased = db.select(ErasureRequest.id).where(
+        ErasureRequest.user_id == User.id,
+        ErasureRequest.status.in_((ErasureStatus.PURGED, ErasureStatus.ANONYMISED)))
+    return db.select(User.id).where(User.role == Role.PATIENT, ~erased.exists())
+
+
 def all_patient_ids() -> list[int]:
+    return list(db.session.execute(_patients().order_by(User.id)).scalars())
+
+
+def stored_patient_ids() -> list[int]:
+    """The patients who have stored facts."""
     return list(db.session.execute(
-        db.select(User.id).where(User.role == Role.PATIENT).order_by(User.id)).scalars())
+        db.select(StoredFacts.patient_id).distinct().order_by(StoredFacts.patient_id)).scalars())
 
 
 def rebuild() -> int:
     """Recompute every patient's stored facts (idempotent); how many patients."""
     ids = all_patient_ids()
-    patients = db.select(User.id).where(User.role == Role.PATIENT)
-    db.session.execute(db.delete(StoredFacts).where(StoredFacts.patient_id.not_in(patients)))
+    db.session.execute(db.delete(StoredFacts).where(StoredFacts.patient_id.not_in(_patients())))
     store(ids)
     return len(ids)
 

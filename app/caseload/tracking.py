@@ -5,7 +5,7 @@ on a table some package's facts come from (``CaseloadFacts.sources``) marks the 
 it names. Just before the transaction commits, their facts are recomputed and stored
 (``app.caseload.projection.store``), so the commit that writes a risk alert also writes
 the caseload's copy of it. A statement whose patients cannot be told (an UPDATE or
-DELETE by a condition, such as erasure's) recomputes every patient's.
+DELETE by a condition, such as erasure's) recomputes every stored patient's.
 
 A rolled-back transaction forgets what it touched: nothing it wrote remains.
 """
@@ -117,8 +117,8 @@ def _store_touched(session: Session) -> None:
         session.flush()
         touched = session.info.pop(_TOUCHED, {})
         everyone = session.info.pop(_ALL, False)
-        if everyone:
-            projection.rebuild()
+        if everyone:  # those without stored facts get them when the page needs them
+            projection.store(projection.stored_patient_ids())
         elif touched:
             projection.store(_patients(touched))
         else:
