@@ -109,7 +109,7 @@ def _init_core(app: Flask) -> None:
     )
     from app.accounts import views as accounts_views
     from app.audit import views as audit_views
-    from app.caseload import alerts
+    from app.caseload import alerts, tracking
     from app.caseload import views as caseload_views
     from app.content import cli as content_cli
     from app.erasure import views as erasure_views
@@ -120,6 +120,7 @@ def _init_core(app: Flask) -> None:
     cli.init_app(app)
     content_cli.init_app(app)
     alerts.init_app(app)
+    tracking.init_app(app)
     demo.init_app(app)
     reminders.init_app(app)
     contact.init_app(app)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from app.db import db, utcnow
-from app.signals import CaseloadColumn, CaseloadFacts, PatientFacts
+from app.signals import CaseloadColumn, CaseloadFacts, FactSource, PatientFacts
 from programmes import unlocking
 from programmes.models import (
     Enrolment,
@@ -81,10 +81,12 @@ def _module_sets(model, enrolment_ids: list[int], *conditions) -> dict[int, set[
     return found
 
 
-def _programme_facts(patient_ids: list[int], lang: str, now) -> dict[int, dict]:
+def _programme_facts(patient_ids: list[int], lang: str, now,
+                     until: dict[int, datetime]) -> dict[int, dict]:
     """Programme, next module and progress of each patient's active enrolments.
 
-    A guided (step 2) programme wins over self-help when a patient has both.
+    A guided (step 2) programme wins over self-help when a patient has both. ``until``
+    receives when each patient's next weekly module opens.
     """
     enrolments = db.session.execute(
         db.select(Enrolment.id, Enrolment.patient_id, Enrolment.programme_id,
@@ -101,6 +103,10 @@ def _programme_facts(patient_ids: list[int], lang: str, now) -> dict[int, dict]:
     facts: dict[int, dict] = {}
     for enrolment in enrolments:
         outline = outlines[enrolment.programme_id]
+        opens = unlocking.next_unlock_at(outline.unlock, module_count=len(outline.modules),
+                                         started_at=enrolment.started_at, now=now)
+        if opens is not None:
+            until[enrolment.patient_id] = min(opens, until.get(enrolment.patient_id, opens))
         row = facts.setdefault(enrolment.patient_id, {})
         if outline.step != 2 and "programme" in row:
             continue
@@ -135,11 +141,30 @@ class ProgrammeFacts(PatientFacts):
         return self.programme_activity
 
 
+def _enrolled(column, values) -> set[int]:
+    return set(db.session.execute(
+        db.select(Enrolment.patient_id).where(column.in_(list(values)))).scalars())
+
+
+#: The tables programmes' facts come from; a content change reaches everyone enrolled.
+SOURCES = (
+    FactSource("enrolment"), FactSource("homework_submission"),
+    FactSource("exercise_answer"), FactSource("mood_entry"),
+    FactSource("module_unlock", "enrolment_id", lambda ids: _enrolled(Enrolment.id, ids)),
+    FactSource("module_progress", "enrolment_id", lambda ids: _enrolled(Enrolment.id, ids)),
+    FactSource("programme_module", "programme_id",
+               lambda ids: _enrolled(Enrolment.programme_id, ids)),
+    FactSource("programme", "id", lambda ids: _enrolled(Enrolment.programme_id, ids)),
+)
+
+
 def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
     if not patient_ids:
-        return CaseloadFacts(ProgrammeFacts)
+        return CaseloadFacts(ProgrammeFacts, sources=SOURCES)
     found: dict[int, dict] = {pid: {} for pid in patient_ids}
-    for patient_id, outline in _programme_facts(patient_ids, str(get_locale()), utcnow()).items():
+    until: dict[int, datetime] = {}
+    programme_facts = _programme_facts(patient_ids, str(get_locale()), utcnow(), until)
+    for patient_id, outline in programme_facts.items():
         found[patient_id].update(outline)
     waiting = db.session.execute(
         db.select(HomeworkSubmission.patient_id, func.count(),
@@ -163,7 +188,8 @@ def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
         if times:
             found[patient_id]["programme_activity"] = max(times)
     return CaseloadFacts(ProgrammeFacts,
-                         {pid: ProgrammeFacts(**values) for pid, values in found.items()})
+                         {pid: ProgrammeFacts(**values) for pid, values in found.items()},
+                         until, SOURCES)
 
 
 CELLS = "programmes/_caseload_cells.html"

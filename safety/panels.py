@@ -16,7 +16,14 @@ from flask_login import current_user
 from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.audit.operations import record
-from app.signals import CaseloadColumn, CaseloadFacts, CrisisLink, Panel, PatientFacts
+from app.signals import (
+    CaseloadColumn,
+    CaseloadFacts,
+    CrisisLink,
+    FactSource,
+    Panel,
+    PatientFacts,
+)
 from safety import operations
 
 
@@ -68,9 +75,14 @@ class SafetyFacts(PatientFacts):
         return self.safety_plan_updated_at is not None
 
 
+#: safety_plan.updated_at changes with every version saved.
+SOURCES = (FactSource("safety_plan"),)
+
+
 def facts(sender: Any, *, patient_ids: list[int], **_kwargs: Any) -> CaseloadFacts:
     found = operations.updated_at_for(patient_ids)
-    return CaseloadFacts(SafetyFacts, {pid: SafetyFacts(found[pid]) for pid in found})
+    return CaseloadFacts(SafetyFacts, {pid: SafetyFacts(found[pid]) for pid in found},
+                         sources=SOURCES)
 
 
 def columns(sender: Any, **_kwargs: Any) -> list[CaseloadColumn]:

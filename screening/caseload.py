@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from app.caseload.models import StepAssignment
 from app.db import db, utcnow
-from app.signals import CaseloadColumn, CaseloadFacts, PatientFacts
+from app.signals import CaseloadColumn, CaseloadFacts, FactSource, PatientFacts
 from screening import scoring
 from screening.instruments import load_instrument
 from screening.models import ContactAttempt, ContactOutcome, QuestionnaireResponse, RiskAlert
@@ -145,9 +145,30 @@ def _change_facts(series: dict[str, Summary], instruments: dict) -> dict:
     }
 
 
+def _alerts_patients(alert_ids) -> set[int]:
+    return set(db.session.execute(
+        db.select(RiskAlert.patient_id).where(RiskAlert.id.in_(list(alert_ids)))).scalars())
+
+
+#: The tables screening's facts come from (the core names step_assignment).
+SOURCES = (FactSource("questionnaire_response"), FactSource("risk_alert"),
+           FactSource("risk_contact_attempt", "alert_id", _alerts_patients))
+
+
+def _valid_until(started: datetime | None, not_on_track: bool, since: datetime | None,
+                 now: datetime, check_week: timedelta) -> datetime | None:
+    """When time alone next changes the facts: not on track, or a further hour unreached."""
+    times = []
+    if started is not None and not not_on_track and now - started < check_week:
+        times.append(started + check_week)
+    if since is not None:
+        times.append(since + timedelta(hours=(now - since) // timedelta(hours=1) + 1))
+    return min(times, default=None)
+
+
 def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
     if not patient_ids:
-        return CaseloadFacts(ScreeningFacts)
+        return CaseloadFacts(ScreeningFacts, sources=SOURCES)
     measures = measure_summaries(patient_ids)
     content = current_app.config["CONTENT_DIR"]
     instruments = {m: load_instrument(m, content) for m in MEASURES}
@@ -164,7 +185,7 @@ def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
     check_week = timedelta(weeks=current_app.config["NOT_ON_TRACK_WEEK"])
     now = utcnow()
     unreached = unreached_since(patient_ids)
-    found = {}
+    found, valid_until = {}, {}
     for patient_id in patient_ids:
         change = _change_facts(measures[patient_id], instruments) if patient_id in measures else {}
         started = steps.get(patient_id)
@@ -177,7 +198,10 @@ def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
             risk_unreached_since=since,
             risk_unreached_hours=int((now - since).total_seconds() // 3600) if since else None,
             **change)
-    return CaseloadFacts(ScreeningFacts, found)
+        until = _valid_until(started, not_on_track, since, now, check_week)
+        if until is not None:
+            valid_until[patient_id] = until
+    return CaseloadFacts(ScreeningFacts, found, valid_until, SOURCES)
 
 
 CELLS = "screening/_caseload_cells.html"

@@ -241,3 +241,13 @@ def test_it_shows_the_therapists_vr_feedback_and_assigned_scenes(demo):
     module = page(demo, email, "/programmes/anxiety/exposure")
     assert module.select_one("#block-vr-heights .vr-assigned") is not None
     assert feedback in module.select_one(".vr-feedback").get_text(" ", strip=True)
+
+
+def test_it_stores_the_caseload_facts_of_every_demo_patient(demo):
+    from app.caseload import projection
+    from app.caseload.models import StoredFacts
+
+    with demo.test_request_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(StoredFacts)
+                                  ).scalar_one() > 0
+        assert projection.differences() == []

@@ -23,13 +23,17 @@ WITH_DUE_FOLLOW_UP = True
 # Written by every request on purpose: the audit trail and the idle timeout.
 BOOKKEEPING = {"audit_event", "user_session"}
 
+# The caseload's stored facts follow, in the same transaction, every write to a table they
+# come from (app.caseload.tracking): a view event that changes a fact writes them too.
+CASELOAD = "caseload_facts"
+
 # Safe, idempotent view events: seeing something is the fact recorded, it is recorded once,
 # and a repeat view changes nothing. A prefetching browser can at worst mark something
 # seen that was shown on screen anyway.
 VIEW_EVENTS: dict[str, set[str]] = {
     # Read receipts: the other side sees "read" once the thread was shown to the reader.
-    "messaging.patient_thread": {"message"},
-    "messaging.therapist_thread": {"message"},
+    "messaging.patient_thread": {"message", CASELOAD},
+    "messaging.therapist_thread": {"message", CASELOAD},
     # The first opening of a module starts its progress row ("started at"); feedback on a
     # VR session shown beside its scene is marked as read, as below.
     "programmes.module": {"module_progress", "vr_session"},

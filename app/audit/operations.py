@@ -51,7 +51,12 @@ def _key() -> bytes | None:
     return key.encode() if key else None
 
 
-def _last_hash() -> str:
+def take_chain_lock() -> None:
+    """Serialise with every other writer of the audit chain until the commit.
+
+    Also taken by whatever else must see every earlier writer's commit before it writes
+    (the caseload's stored facts): one lock, always taken first, so no deadlock.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
         # Two transactions must not both chain onto the same row. The lock is
         # released at commit; SQLite's BEGIN IMMEDIATE already serialises writers.
@@ -60,6 +65,10 @@ def _last_hash() -> str:
         # A GET reads without SQLite's write lock: take it before reading the head the
         # new row chains onto, or another writer could append in between.
         take_write_lock()
+
+
+def _last_hash() -> str:
+    take_chain_lock()
     last = db.session.execute(
         db.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar_one_or_none()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -123,3 +123,22 @@ class Disclosure(db.Model):
     made_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     patient_count: Mapped[int] = mapped_column(default=1)
+
+
+class StoredFacts(db.Model):
+    """Every package's caseload facts about one patient, in one language, kept current.
+
+    ``app.caseload.projection`` writes it in the transaction that changes the rows the
+    facts come from, and the caseload page reads it instead of computing the facts.
+    ``facts`` holds each package's by the name of its class. From ``valid_until`` on,
+    time alone has changed the facts, and the page computes them afresh.
+    """
+
+    __tablename__ = "caseload_facts"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    facts: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
@@ -22,7 +23,7 @@ from app.accounts.models import Consent, Role, User
 from app.audit.models import Action
 from app.audit.operations import record, record_many
 from app.caseload import alerts as clinical_alerts
-from app.caseload import columns, operations, triage
+from app.caseload import columns, operations, projection, triage
 from app.caseload.facts import facts_for
 from app.caseload.forms import AssignForm, NoteForm, ReferralForm, StepChangeForm
 from app.caseload.loaders import (
@@ -80,8 +81,8 @@ CATEGORY_VALUES = {c.value for c in triage.Category}
 
 
 def caseload_rows(therapist: User, patients: list[User]) -> list[triage.Row]:
-    """One row per patient, with the facts every package contributes (constant queries)."""
-    facts = facts_for(therapist, [p.id for p in patients])
+    """One row per patient, with the facts every package contributes, as stored."""
+    facts = projection.stored_facts_for([p.id for p in patients], str(get_locale()))
     return [triage.Row(patient.id, patient.name, facts[patient.id]) for patient in patients]
 
 

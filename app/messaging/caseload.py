@@ -5,12 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.caseload.loaders import current_therapist_id
 from app.messaging import operations
-from app.signals import CaseloadColumn, CaseloadFacts, NavEntry, Panel, PatientFacts
+from app.messaging.timing import add_working_days
+from app.signals import (
+    CaseloadColumn,
+    CaseloadFacts,
+    FactSource,
+    NavEntry,
+    Panel,
+    PatientFacts,
+)
 
 
 def nav(user: User) -> list[NavEntry]:
@@ -43,13 +52,21 @@ class MessageFacts(PatientFacts):
         return self.last_message_at if self.unread_messages else None
 
 
-def facts(sender: User, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
+SOURCES = (FactSource("message"),)
+
+
+def facts(sender: User | None, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
     threads = operations.summaries(patient_ids)
+    target = current_app.config["MESSAGE_RESPONSE_WORKING_DAYS"]
     return CaseloadFacts(MessageFacts, {
         patient_id: MessageFacts(thread.unread, bool(thread.overdue), thread.last_at,
                                  thread.awaiting_since)
         for patient_id, thread in threads.items()
-    })
+    }, valid_until={  # an unanswered message falls overdue
+        patient_id: add_working_days(thread.awaiting_since, target)
+        for patient_id, thread in threads.items()
+        if thread.awaiting_since is not None and not thread.overdue
+    }, sources=SOURCES)
 
 
 def columns(sender: User) -> list[CaseloadColumn]:

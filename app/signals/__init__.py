@@ -22,6 +22,7 @@ from __future__ import annotations
 from app.signals.caseload import (
     CaseloadColumn,
     CaseloadFacts,
+    FactSource,
     PatientFacts,
     caseload_columns,
     caseload_facts,
@@ -73,6 +74,7 @@ __all__ = [
     "CrisisLink",
     "DemoClinic",
     "DemoHook",
+    "FactSource",
     "IntakeProfile",
     "NavEntry",
     "Panel",

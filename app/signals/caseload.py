@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,9 @@ class PatientFacts:
     is what the package says about a patient it knows nothing about. Field names are
     unique across packages, and the caseload reads them as attributes
     (``row.facts.open_risk_alerts``); a name that no package provides is an error.
+
+    The caseload stores them (``app.caseload.projection``) as JSON, once per language:
+    fields hold None, bool, int, str, datetime or tuples of these.
     """
 
     def waiting_since(self) -> datetime | None:
@@ -29,11 +33,35 @@ class PatientFacts:
 
 
 @dataclass(frozen=True)
+class FactSource:
+    """A table the package's facts are computed from, and how to find whose facts it is.
+
+    Every insert, update or delete of one of its rows, in the ORM or as a statement
+    through the session, recomputes the stored facts of the patients it names, in the same
+    transaction. ``column`` names the row's patient, or something that leads to patients
+    (``patients`` turns a set of its values into patient ids, and may query).
+    """
+
+    table: str
+    column: str = "patient_id"
+    patients: Callable[[Collection[Any]], Collection[int]] | None = None
+    inserts_only: bool = False  # only a new row changes the facts
+
+
+@dataclass(frozen=True)
 class CaseloadFacts:
-    """What one package knows about many patients: its facts type and one per patient."""
+    """What one package knows about many patients: its facts type and one per patient.
+
+    ``valid_until``: for a patient whose facts change with time alone (a week in
+    treatment passes, a reply falls overdue), the moment they next do; the stored copy
+    is recomputed from then on. ``sources``: every table the facts are computed from
+    (see :class:`FactSource`); a table left out leaves the stored facts stale.
+    """
 
     kind: type[PatientFacts]
     by_patient: dict[int, PatientFacts] = field(default_factory=dict)
+    valid_until: dict[int, datetime] = field(default_factory=dict)
+    sources: tuple[FactSource, ...] = ()
 
 
 caseload_facts = _signals.signal(
@@ -41,8 +69,8 @@ caseload_facts = _signals.signal(
     doc="""Sent by the caseload page and the referral letter with the
 therapist as sender and ``patient_ids=list[int]``. Each receiver returns one
 ``CaseloadFacts`` in a constant number of queries (none for an empty list: the core sends
-an empty one to learn which facts exist). Patients a receiver leaves out get
-``kind()``.""",
+an empty one to learn which facts exist and where they come from). Patients a receiver
+leaves out get ``kind()``.""",
 )
 
 
