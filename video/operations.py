@@ -246,6 +246,12 @@ def enter(appointment: Appointment, role: str, now: datetime) -> str:
         _transition(appointment, room.enters(role), now)
     elif not may_enter(appointment, role, now):
         raise RoomTransitionError("the room is closed")
+    elif appointment.room_state.status is Status.IN_CALL:
+        # A reload or a second tab drops the old tab's media, whichever of its "leave" and
+        # this entry reaches the server first: the call pauses until the new tab connects,
+        # and that counts as a reconnect either way.
+        _transition(appointment, room.leave(role), now)
+        _transition(appointment, room.enters(role), now)
     token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
     setattr(appointment, f"{role}_session", token)
     setattr(appointment, f"{role}_seen_at", now)

@@ -59,6 +59,20 @@ def test_it_counts_only_connected_time_across_a_reconnect(room):
     assert appointment.reconnects == 1
 
 
+def test_it_counts_a_reload_whose_new_tab_arrives_before_the_old_tab_leaves(room):
+    appointment, start = room
+    operations.enter(appointment, "therapist", start)
+    old_tab = operations.enter(appointment, "patient", start)
+    operations.admit(appointment, start)
+    operations.connected(appointment, start)
+    new_tab = operations.enter(appointment, "patient", start + timedelta(minutes=20))
+    assert new_tab != old_tab and appointment.status == "admitted"  # media is re-established
+    operations.connected(appointment, start + timedelta(minutes=21))
+    operations.hang_up(appointment, "patient", start + timedelta(minutes=41))
+    assert contacts()[0].duration_minutes == 40
+    assert appointment.reconnects == 1
+
+
 def test_it_records_no_contact_for_a_call_that_never_connected(room):
     appointment, start = room
     operations.enter(appointment, "therapist", start)
