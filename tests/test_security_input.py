@@ -187,8 +187,11 @@ def _flash_calls() -> list[tuple[str, int, str]]:
 # Values that a flash may carry: counts, step numbers, the text model's timings and errors
 # (in the reader's language: textmodel.reasons.describe).
 # Also the names of things the clinic configured, never of people: a login provider, a
-# record system (and its client id), a receiver of referral messages.
-FLASH_VALUES_WITHOUT_PERSONAL_DATA = {"left", "step", "str(exc)", "describe(str(exc))",
+# record system (and its client id), a receiver of referral messages, a VR scene of the
+# programmes' content and its level number.
+FLASH_VALUES_WITHOUT_PERSONAL_DATA = {"vr.scene_name(form.scene.data)", "vr.scene_name(scene)",
+                                      "form.start_level.data", "left", "step", "str(exc)",
+                                      "describe(str(exc))",
                                       "seconds", "vectors.shape[1]", "embed_ms",
                                       "provider.label", "client.name", "client.client_id",
                                       "receiver.name"}
