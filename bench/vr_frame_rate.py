@@ -98,7 +98,7 @@ def measure_scene(browser, base: str, email: str, scene: str, seconds: float) ->
     climb_to_level_five(page)
     page.wait_for_timeout(1000)  # let the level's figures settle before measuring
     result = page.evaluate(MEASURE, seconds)
-    page.get_by_role("button", name="Stop now").click()
+    page.locator("[data-vr-stop]").click()
     context.close()
     frame_times = sorted(result["times"])
     return {"scene": scene, "fps": result["frames"] * 1000 / result["elapsed"],
