@@ -18,10 +18,10 @@ const COATS = ["#3b5b92", "#8c3b3b", "#3b7a57", "#6b4f8c", "#a07a2c", "#555f6b"]
 function person(parent, x, z, index, facing = 0) {
   const root = el("a-entity", { position: `${x} 0 ${z}`, rotation: `0 ${facing} 0` }, parent);
   const coat = COATS[index % COATS.length];
-  // Few segments: a crowd of 60 at A-Frame's default detail is ~85,000 triangles, most of
+  // Few segments: the level-5 crowd at A-Frame's default detail was ~75,000 triangles, most of
   // them in heads a few pixels wide (bench/vr_frame_rate.py).
   el("a-cylinder", { radius: 0.22, height: 0.8, position: "0 1.15 0", color: coat,
-    "segments-radial": 10 }, root);
+    "segments-radial": 10, "segments-height": 1 }, root);
   el("a-sphere", { radius: 0.14, position: "0 1.72 0", color: "#e0b48f",
     "segments-width": 10, "segments-height": 8 }, root);
   el("a-box", { width: 0.3, height: 0.75, depth: 0.2, position: "0 0.38 0", color: "#2b2b2b" }, root);
