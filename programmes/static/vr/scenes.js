@@ -19,7 +19,7 @@ function person(parent, x, z, index, facing = 0) {
   const root = el("a-entity", { position: `${x} 0 ${z}`, rotation: `0 ${facing} 0` }, parent);
   const coat = COATS[index % COATS.length];
   // Few segments: the level-5 crowd at A-Frame's default detail was ~75,000 triangles, most of
-  // them in heads a few pixels wide (bench/vr_frame_rate.py).
+  // them in heads and bodies a few pixels wide (bench/vr_frame_rate.py).
   el("a-cylinder", { radius: 0.22, height: 0.8, position: "0 1.15 0", color: coat,
     "segments-radial": 10, "segments-height": 1 }, root);
   el("a-sphere", { radius: 0.14, position: "0 1.72 0", color: "#e0b48f",
