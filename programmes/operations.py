@@ -336,14 +336,20 @@ def submit_homework(patient: User, module: ModuleRecord, answer: ExerciseAnswer,
 
 
 def give_feedback(submission: HomeworkSubmission, *, by: User, text: str) -> None:
-    submission.feedback = text.strip()
-    submission.feedback_by_id = by.id
-    submission.feedback_at = utcnow()
-    submission.feedback_read_at = None
+    write_feedback(submission, "homework", by=by, text=text)
+
+
+def write_feedback(target, resource: str, *, by: User, text: str) -> None:
+    """The therapist's written feedback on homework or a VR session (both carry the same
+    feedback columns); the patient sees it as unread."""
+    target.feedback = text.strip()
+    target.feedback_by_id = by.id
+    target.feedback_at = utcnow()
+    target.feedback_read_at = None
     db.session.flush()
-    record(Action.UPDATE, "homework", submission.id, patient_id=submission.patient_id)
-    # In guided internet CBT, each written review of homework is a treatment contact.
-    record_contact(submission.patient_id, by.id, "feedback", source_id=f"homework:{submission.id}")
+    record(Action.UPDATE, resource, target.id, patient_id=target.patient_id)
+    # In guided internet CBT, each written review is a treatment contact.
+    record_contact(target.patient_id, by.id, "feedback", source_id=f"{resource}:{target.id}")
 
 
 def submissions_for(patient: User) -> list[HomeworkSubmission]:

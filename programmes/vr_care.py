@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.audit.models import Action
 from app.audit.operations import record, record_many
-from app.caseload.operations import record_contact
 from app.db import db, utcnow
 from programmes import operations
 from programmes.models import VrAssignment, VrSession
@@ -90,14 +89,7 @@ def start_level_for(patient: User, scene: str, levels: int) -> int:
 
 
 def give_feedback(session: VrSession, *, by: User, text: str) -> None:
-    session.feedback = text.strip()
-    session.feedback_by_id = by.id
-    session.feedback_at = utcnow()
-    session.feedback_read_at = None
-    db.session.flush()
-    record(Action.UPDATE, "vr_session", session.id, patient_id=session.patient_id)
-    # Written feedback is a treatment contact, as on homework.
-    record_contact(session.patient_id, by.id, "feedback", source_id=f"vr_session:{session.id}")
+    operations.write_feedback(session, "vr_session", by=by, text=text)
 
 
 def feedback_for(patient: User, module_id: int | None = None,
