@@ -96,3 +96,32 @@ def parsed(page) -> BeautifulSoup:
     """A page (a response or its text) as parsed HTML, for assertions on structure."""
     text = page if isinstance(page, str) else page.get_data(as_text=True)
     return BeautifulSoup(text, "html.parser")
+
+
+def audited_lines(resource_type: str, *, after_id: int = 0, action: str | None = None) -> list:
+    """What the trail names for this resource type, a line per thing touched, in the order
+    written: a row about one thing, or each line of a list view's event (call in an app
+    context). Each has the event's actor_id, actor_role and action, and the line's
+    patient_id and resource_id."""
+    from sqlalchemy import literal, union_all
+
+    from app.audit.models import AuditEvent as Event
+    from app.audit.models import AuditEventPatient as Member
+
+    where = [Event.resource_type == resource_type, Event.id > after_id]
+    if action:
+        where.append(Event.action == action)
+    shared = (Event.id, Event.actor_id, Event.actor_role, Event.action)
+    own = db.select(*shared, literal(0).label("line"), Event.patient_id, Event.resource_id).where(
+        *where, ~db.exists().where(Member.event_id == Event.id))
+    listed = db.select(*shared, Member.id, Member.patient_id, Member.resource_id).join(
+        Member, Member.event_id == Event.id).where(*where)
+    found = union_all(own, listed).subquery()
+    return db.session.execute(db.select(found).order_by(found.c.id, found.c.line)).all()
+
+
+def audited_patients(resource_type: str, *, after_id: int = 0,
+                     action: str | None = None) -> list[int | None]:
+    """The patients ``audited_lines`` names, in the order written."""
+    return [line.patient_id for line in audited_lines(resource_type, after_id=after_id,
+                                                      action=action)]

@@ -139,14 +139,17 @@ def test_it_refuses_a_malformed_anchor(app, runner):
     assert result.exit_code != 0 and "COUNT:HASH" in result.output
 
 
-def test_it_refuses_to_truncate_the_audit_table(app, client, personas):
+@pytest.mark.parametrize("statement", ["TRUNCATE audit_event CASCADE",
+                                       "TRUNCATE audit_event_patient"])
+def test_it_refuses_to_truncate_the_audit_tables(app, client, personas, statement):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("SQLite has no TRUNCATE")
     sign_in(app, client, personas.theo)
     client.get(f"/patients/{personas.alice.id}")
+    client.get("/caseload")
     with app.app_context(), pytest.raises(DatabaseError, match="append-only"):
-        db.session.execute(text("TRUNCATE audit_event"))
+        db.session.execute(text(statement))
         db.session.commit()
     with app.app_context():
         db.session.rollback()

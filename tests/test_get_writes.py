@@ -21,7 +21,7 @@ from tests.test_access_matrix import OBJECT_PAGES, PUBLIC, ROLE_PAGES, TOKEN_LIN
 WITH_DUE_FOLLOW_UP = True
 
 # Written by every request on purpose: the audit trail and the idle timeout.
-BOOKKEEPING = {"audit_event", "user_session"}
+BOOKKEEPING = {"audit_event", "audit_event_patient", "user_session"}
 
 # The caseload's stored facts follow, in the same transaction, every write to a table they
 # come from (app.caseload.tracking): a view event that changes a fact writes them too.

@@ -33,11 +33,25 @@ class Link:
     key_id: str | None
     prev_hash: str
     hash: str
+    # The digest of the patients a list view showed (``members_digest``), read back from
+    # audit_event_patient when the chain is verified; None for a row about one thing.
+    members: str | None = None
 
 
 def key_id_of(key: bytes) -> str:
     """A short name for a key that reveals nothing about it."""
     return hmac.new(key, b"stepcare audit key id", hashlib.sha256).hexdigest()[:12]
+
+
+def members_digest(members: Iterable[tuple[str | None, int | None]]) -> str:
+    """One digest over a list view's (resource id, patient id) pairs, in the order shown.
+
+    The event's hash covers it, so a patient added to or taken from the list afterwards
+    breaks the chain at that event.
+    """
+    text = "\x1e".join(f"{resource_id or ''}\x1f{'' if patient_id is None else patient_id}"
+                       for resource_id, patient_id in members)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _message(prev_hash: str, fields: dict) -> bytes:
@@ -55,6 +69,9 @@ def _message(prev_hash: str, fields: dict) -> bytes:
     ]
     if fields.get("key_id"):
         parts.append(fields["key_id"])
+    if fields.get("members"):
+        # Rows about one thing hash as they always did: older trails keep verifying.
+        parts.append("members:" + fields["members"])
     return "\x1f".join(parts).encode()
 
 

@@ -28,14 +28,21 @@ def _row(actor: User, patient: User, action: Action, resource_type: str, hours_a
     }
 
 
+def _list_view(actor: User, patients: list[User], resource_type: str, hours_ago: float) -> dict:
+    """One event for a list that showed all these patients, as ``record_many`` writes it."""
+    row = _row(actor, patients[0], Action.READ, resource_type, hours_ago)
+    row.update(patient_id=None, resource_id=None,
+               members=[(str(patient.id), patient.id) for patient in patients])
+    return row
+
+
 def access_history(therapist: User, admin: User, patients: list[User]) -> None:
     """A week of the therapist's and admin's work, oldest first, for each of these patients."""
-    rows = []
+    rows = [_list_view(admin, patients, "patient_list_row", 150)]
+    # The caseload, opened four times one day.
+    rows += [_list_view(therapist, patients, "caseload_row", hours) for hours in (30, 28, 26, 25)]
     for patient in patients:
-        rows.append(_row(admin, patient, Action.READ, "patient_list_row", 150))
         rows.append(_row(admin, patient, Action.UPDATE, "care_assignment", 149.9))
-        for hours in (30, 28, 26, 25):  # the caseload, opened four times one day
-            rows.append(_row(therapist, patient, Action.READ, "caseload_row", hours))
         rows.append(_row(therapist, patient, Action.READ, "patient", 24.8))
         rows.append(_row(therapist, patient, Action.CREATE, "clinician_note", 24.7))
         rows.append(_row(therapist, patient, Action.READ, "video_ice_servers", 2))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UTCDateTime, db, utcnow
@@ -56,3 +56,21 @@ class AuditEvent(db.Model):
     key_id: Mapped[str | None] = mapped_column(String(12))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEventPatient(db.Model):
+    """A patient a list view showed: one row per line of the list, under one event.
+
+    A caseload page of 25 writes one chained event and 25 of these in one INSERT, where it
+    wrote 25 chained events. Each patient's access log still finds the view through
+    ``patient_id``; the event's hash covers these rows (``chain.members_digest``), and
+    they are append-only like the events.
+    """
+
+    __tablename__ = "audit_event_patient"
+    __table_args__ = (Index("ix_audit_event_patient_patient", "patient_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"))
+    patient_id: Mapped[int | None]
+    resource_id: Mapped[str | None] = mapped_column(String(64))

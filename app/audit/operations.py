@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import groupby
+
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, func, insert
 from sqlalchemy.orm import Session
 
-from app.audit.chain import GENESIS, Link, first_broken_link, key_id_of, link_hash
-from app.audit.models import Action, AuditEvent, Outcome
+from app.audit.chain import (
+    GENESIS,
+    Link,
+    first_broken_link,
+    key_id_of,
+    link_hash,
+    members_digest,
+)
+from app.audit.models import Action, AuditEvent, AuditEventPatient, Outcome
 from app.db import db, take_write_lock, utcnow
 
 # Any constant works; it names the lock that serialises appends on PostgreSQL.
@@ -76,19 +86,38 @@ def _last_hash() -> str:
 
 
 def _append(rows: list[dict]) -> None:
-    """Chain these rows' fields onto the trail's head and insert them."""
+    """Chain these rows' fields onto the trail's head and insert them.
+
+    A list view's row carries ``members``, the (resource id, patient id) pairs it showed:
+    its hash covers their digest, and they are inserted under its id.
+    """
     key = _key()
     key_id = key_id_of(key) if key else None
     prev = _last_hash()
     chained = []
     for fields in rows:
-        fields = {**fields, "key_id": key_id}
-        digest = link_hash(prev, fields, key)
-        chained.append({**fields, "prev_hash": prev, "hash": digest})
+        members = fields.get("members")
+        columns = {**{k: v for k, v in fields.items() if k != "members"}, "key_id": key_id}
+        hashed = {**columns, "members": members_digest(members)} if members else columns
+        digest = link_hash(prev, hashed, key)
+        chained.append(({**columns, "prev_hash": prev, "hash": digest}, members))
         prev = digest
-    # One executemany: the ORM would send an INSERT per row to learn each new id.
-    db.session.execute(insert(AuditEvent), chained)
+    _insert(chained)
     db.session.info.setdefault(_PENDING, []).extend(rows)
+
+
+def _insert(chained: list[tuple[dict, list | None]]) -> None:
+    if not any(members for _row, members in chained):
+        # One executemany: the ORM would send an INSERT per row to learn each new id.
+        db.session.execute(insert(AuditEvent), [row for row, _members in chained])
+        return
+    for row, members in chained:  # one by one, in chain order: the ids follow the chain
+        event_id = db.session.execute(
+            insert(AuditEvent).returning(AuditEvent.id), row).scalar_one()
+        if members:
+            db.session.execute(insert(AuditEventPatient), [
+                {"event_id": event_id, "resource_id": resource_id, "patient_id": patient_id}
+                for resource_id, patient_id in members])
 
 
 def append_as(rows: list[dict]) -> None:
@@ -104,7 +133,7 @@ def record(
     patient_id: int | None,
     outcome: Outcome = Outcome.ALLOWED,
 ) -> None:
-    record_many(action, resource_type, [(resource_id, patient_id)], outcome=outcome)
+    _append(_rows(action, resource_type, [(resource_id, patient_id)], outcome))
 
 
 def record_many(
@@ -114,13 +143,17 @@ def record_many(
     *,
     outcome: Outcome = Outcome.ALLOWED,
 ) -> None:
-    """One row per (resource id, patient id), with a constant number of queries.
+    """One event for a list that shows many things, each (resource id, patient id) under it.
 
-    A list page that shows many patients writes a row for each of them, so
-    that each patient's access log is complete.
+    Each patient's access log shows the view (``patient_access``); writing one chained
+    event and the shown pairs in one INSERT costs a constant number of statements,
+    whatever the list's length.
     """
     if targets:
-        _append(_rows(action, resource_type, targets, outcome))
+        row = _rows(action, resource_type, [(None, None)], outcome)[0]
+        row["members"] = [(None if resource_id is None else str(resource_id), patient_id)
+                          for resource_id, patient_id in targets]
+        _append([row])
 
 
 def record_at_commit(action: Action, resource_type: str, resource_id: object = None, *,
@@ -198,16 +231,44 @@ def _keys(key_id: str) -> bytes | None:
 def verify_chain() -> tuple[int, tuple[int, str] | None]:
     """How many rows were checked, and the first broken link if any."""
     rows = db.session.execute(db.select(AuditEvent).order_by(AuditEvent.id)).scalars()
+    digest_of = _members_digests()
     count = 0
 
     def links():
         nonlocal count
         for row in rows:
             count += 1
-            yield Link(**{c: getattr(row, c) for c in Link.__dataclass_fields__})
+            yield Link(**{c: getattr(row, c) for c in Link.__dataclass_fields__
+                          if c != "members"}, members=digest_of(row.id))
 
     broken = first_broken_link(links(), _keys)
     return count, broken
+
+
+def _members_digests() -> Callable[[int], str | None]:
+    """The digest of each event's listed patients, read alongside the events in id order.
+
+    Members are inserted right after their event, under the chain's lock, so their ids
+    rise with their events'. Anything out of that order is never matched, and so shows
+    as a broken link rather than passing unseen.
+    """
+    members = db.session.execute(
+        db.select(AuditEventPatient.event_id, AuditEventPatient.resource_id,
+                  AuditEventPatient.patient_id).order_by(AuditEventPatient.id))
+    groups = groupby(members, key=lambda m: m.event_id)
+    current = next(groups, None)
+
+    def digest_of(event_id: int) -> str | None:
+        nonlocal current
+        while current is not None and current[0] < event_id:
+            current = next(groups, None)
+        if current is None or current[0] != event_id:
+            return None
+        found = members_digest((m.resource_id, m.patient_id) for m in current[1])
+        current = next(groups, None)
+        return found
+
+    return digest_of
 
 
 def head() -> tuple[int, str]:

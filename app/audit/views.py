@@ -10,8 +10,9 @@ from sqlalchemy import case, desc, func, or_
 from app import signals
 from app.accounts.models import Role, User
 from app.audit.labels import resource_label
-from app.audit.models import SYSTEM_CLIENT_ROLE, Action, AuditEvent
+from app.audit.models import SYSTEM_CLIENT_ROLE, Action
 from app.audit.operations import record
+from app.audit.queries import patient_access
 from app.db import db
 from app.security import patient_data, roles_required
 
@@ -44,7 +45,7 @@ def _page_number() -> int:
 
 def _entries(patient_id: int, *, others_only: bool, page: int) -> tuple[list[Entry], bool]:
     """A page of the log, newest first, and whether an older page exists."""
-    ev = AuditEvent
+    ev = patient_access(patient_id).c
     # List views (a row on someone's list) of one viewer and day share one group;
     # every other event is its own group, keyed by its id.
     group = case((ev.resource_type.endswith("_row", autoescape=True), 0), else_=ev.id)
@@ -52,7 +53,6 @@ def _entries(patient_id: int, *, others_only: bool, page: int) -> tuple[list[Ent
         db.select(func.max(ev.id).label("last_id"), func.max(ev.at).label("at"),
                   func.count().label("n"), ev.actor_id, ev.actor_role, ev.action,
                   ev.resource_type, ev.outcome)
-        .where(ev.patient_id == patient_id)
         .group_by(ev.actor_id, ev.actor_role, ev.action, ev.resource_type, ev.outcome,
                   func.date(ev.at), group)
         .order_by(desc("last_id"))

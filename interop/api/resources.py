@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
-from app.audit.operations import record_many
+from app.audit.operations import record, record_many
 from app.db import db
 from interop import fhir
 from interop.api import episodes, identifiers
@@ -91,7 +91,7 @@ def read(resource_type: str, resource_id: str) -> Resource:
     if found is None:
         raise FhirError(404, f"{resource_type}/{resource_id} is not known")
     resource, patient_pk = found
-    record_many(Action.READ, AUDIT_TYPES[resource_type], [(pk, patient_pk)])
+    record(Action.READ, AUDIT_TYPES[resource_type], pk, patient_id=patient_pk)
     return resource
 
 

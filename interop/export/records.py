@@ -13,7 +13,8 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.audit.models import SYSTEM_CLIENT_ROLE, AuditEvent
+from app.audit.models import SYSTEM_CLIENT_ROLE
+from app.audit.queries import Access, patient_access_log
 from app.caseload.models import StepAssignment
 from app.db import db
 from app.messaging.models import Message
@@ -34,12 +35,12 @@ class PatientRecords:
     moods: list[MoodEntry]
     exercises: list[ExerciseAnswer]
     appointments: list[Appointment]
-    access_log: list[AuditEvent]
+    access_log: list[Access]
     people: dict[int, User]  # the people on the access log, by id
     identifiers: list[tuple[str, str]]  # national identifiers: (system, value)
 
 
-def _people(rows: list[AuditEvent]) -> dict[int, User]:
+def _people(rows: list[Access]) -> dict[int, User]:
     ids = {row.actor_id for row in rows
            if row.actor_id is not None and row.actor_role != SYSTEM_CLIENT_ROLE}
     if not ids:
@@ -63,8 +64,7 @@ def read(patient: User) -> PatientRecords:
                      .where(QuestionnaireResponse.patient_id == pid)
                      .options(selectinload(QuestionnaireResponse.answers))
                      .order_by(QuestionnaireResponse.submitted_at, QuestionnaireResponse.id))
-    access_log = _all(db.select(AuditEvent).where(AuditEvent.patient_id == pid)
-                      .order_by(AuditEvent.id))
+    access_log = patient_access_log(pid)
     return PatientRecords(
         patient=patient,
         identifiers=identifiers.of_patient(pid),

@@ -17,7 +17,8 @@ from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.reference import Reference
 
 from app.accounts.models import Role
-from app.audit.models import AuditEvent, Outcome
+from app.audit.models import Outcome
+from app.audit.queries import Access
 from interop.fhir import codes
 from interop.fhir.people import patient_ref, practitioner_ref
 
@@ -25,7 +26,7 @@ from interop.fhir.people import patient_ref, practitioner_ref
 OUTCOMES = {Outcome.ALLOWED: "0", Outcome.DENIED: "4"}
 
 
-def _who(event: AuditEvent) -> Reference:
+def _who(event: Access) -> Reference:
     if event.actor_id is None:
         # No signed-in person: the system itself, or an anonymous request.
         return Reference(display=event.actor_role)
@@ -34,7 +35,7 @@ def _who(event: AuditEvent) -> Reference:
     return practitioner_ref(event.actor_id)
 
 
-def _agent(event: AuditEvent) -> AuditEventAgent:
+def _agent(event: Access) -> AuditEventAgent:
     return AuditEventAgent(
         who=_who(event),
         requestor=True,
@@ -45,20 +46,18 @@ def _agent(event: AuditEvent) -> AuditEventAgent:
     )
 
 
-def _entities(event: AuditEvent) -> list[AuditEventEntity]:
+def _entities(event: Access) -> list[AuditEventEntity]:
     # What was touched, named by Stepcare's table and id: the trail outlives the rows, so it
     # is an identifier, not a resolvable reference.
-    touched = AuditEventEntity(what=Reference(identifier=Identifier(
+    touched = [AuditEventEntity(what=Reference(identifier=Identifier(
         system=f"{codes.RESOURCE_SYSTEM}:{event.resource_type}",
-        value=event.resource_id or event.resource_type)))
-    if event.patient_id is None:
-        return [touched]
+        value=resource_id or event.resource_type))) for resource_id in event.resource_ids]
     return [AuditEventEntity(what=patient_ref(event.patient_id), type=Coding(
         system="http://terminology.hl7.org/CodeSystem/audit-entity-type", code="1",
-        display="Person")), touched]
+        display="Person")), *touched]
 
 
-def audit_event(event: AuditEvent) -> FhirAuditEvent:
+def audit_event(event: Access) -> FhirAuditEvent:
     """An access-log row; Stepcare's C/R/U/D/E actions are FHIR's own action codes."""
     return FhirAuditEvent(
         id=codes.audit_event_id(event.id),

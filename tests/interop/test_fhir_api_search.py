@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 
 from app.accounts.models import OidcLink, User
-from app.audit.models import AuditEvent
 from app.caseload import operations as caseload
 from app.db import db, utcnow
-from tests.helpers import QueryCounter
+from tests.helpers import QueryCounter, audited_lines
 from tests.interop.test_fhir_api import (  # noqa: F401 (fixtures)
     ALL_SCOPES,
     _weekly_phq9s,
@@ -174,8 +173,7 @@ def test_it_audits_each_course_read_on_the_patients_record(
     _search(client, bearer(client, care_region, CARE_SCOPES),
             f"EpisodeOfCare?patient=patient-{personas.alice.id}")
     with app.app_context():
-        reads = db.session.execute(db.select(AuditEvent).where(
-            AuditEvent.resource_type == "care_episode")).scalars().all()
+        reads = audited_lines("care_episode")
     assert sorted(int(e.resource_id) for e in reads) == [two_courses[0], two_courses[2]]
     assert {e.patient_id for e in reads} == {personas.alice.id}
 
@@ -229,6 +227,5 @@ def test_it_finds_nobody_for_an_unknown_or_unsent_identifier(
 def test_it_audits_a_patient_found_by_identifier(app, client, region, personas, alice_via_mitid):
     _search(client, bearer(client, region), f"Patient?identifier={CPR}|{ALICE_CPR}")
     with app.app_context():
-        reads = db.session.execute(db.select(AuditEvent).where(
-            AuditEvent.resource_type == "patient")).scalars().all()
+        reads = audited_lines("patient")
     assert [(e.patient_id, e.actor_role) for e in reads] == [(personas.alice.id, "fhir_client")]

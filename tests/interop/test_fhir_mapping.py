@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
+from app.audit.queries import patient_access_log
 from app.db import db, utcnow
 from interop import fhir
 from screening.instruments import load_instrument
@@ -307,15 +308,31 @@ def test_it_maps_a_booked_video_appointment(app, personas):
 def test_it_maps_an_access_log_row_as_an_audit_event(app, personas):
     with app.app_context():
         weekly(personas.alice.id)
-        row = db.session.execute(db.select(AuditEvent).filter_by(
-            resource_type="questionnaire_response")).scalars().first()
+        row = next(access for access in patient_access_log(personas.alice.id)
+                   if access.resource_type == "questionnaire_response")
         document = roundtrip(fhir.audit_event(row))
     assert document["id"] == f"audit-{row.id}"
     assert document["action"] == "C"
     assert document["outcome"] == "0"
     assert document["entity"][0]["what"] == {"reference": f"Patient/patient-{personas.alice.id}"}
     assert document["entity"][1]["what"]["identifier"] == {
-        "system": "urn:stepcare:resource:questionnaire_response", "value": row.resource_id}
+        "system": "urn:stepcare:resource:questionnaire_response", "value": row.resource_ids[0]}
+
+
+def test_it_maps_a_list_view_as_one_audit_event_with_the_patients_lines(app, personas):
+    from app.audit.models import Action
+    from app.audit.operations import record_many
+
+    with app.test_request_context():
+        alice, bob = personas.alice.id, personas.bob.id
+        record_many(Action.READ, "questionnaire_response", [(7, alice), (8, bob), (9, alice)])
+        db.session.commit()
+        [access] = patient_access_log(alice)
+        document = roundtrip(fhir.audit_event(access))
+    assert [e["what"] for e in document["entity"]] == [
+        {"reference": f"Patient/patient-{alice}"},
+        *[{"identifier": {"system": "urn:stepcare:resource:questionnaire_response",
+                          "value": value}} for value in ("7", "9")]]
 
 
 def test_it_writes_no_audit_row_itself_the_caller_audits_its_reads(app, personas):
@@ -344,8 +361,8 @@ def test_it_writes_no_audit_row_itself_the_caller_audits_its_reads(app, personas
         fhir.episode_of_care(caseload.step_history(alice), theo)
         fhir.communication(message, alice)
         fhir.appointment(booked)
-        for row in rows:
-            fhir.audit_event(row)
+        for access in patient_access_log(alice.id):
+            fhir.audit_event(access)
         db.session.commit()
         after = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
     assert after == before

@@ -10,13 +10,13 @@ import pytest
 import sqlite_utils
 
 from app.accounts.models import Role, User, UserSession
-from app.audit.models import AuditEvent
 from app.caseload import operations as caseload
 from app.caseload.models import ClinicianNote, Disclosure
 from app.db import db, utcnow
 from screening import operations as screening
 from screening.models import Answer, QuestionnaireResponse, Screening
 from tests.conftest import complete_screening, gad7_page, make_user, phq9_page
+from tests.helpers import audited_patients
 
 INTAKE_TEXT = "Quokka-shaped worries at the Skagen lighthouse every Tuesday"
 GOALS_TEXT = "Finish the marathon with my cousin Xanthippe"
@@ -222,9 +222,7 @@ def test_it_writes_a_disclosure(app, exported):
 
 def test_it_audits_an_export_per_patient(app, clinic, exported):
     with app.app_context():
-        patients = set(db.session.execute(
-            db.select(AuditEvent.patient_id).where(AuditEvent.resource_type == "research_export",
-                                                   AuditEvent.action == "E")).scalars())
+        patients = set(audited_patients("research_export", action="E"))
     assert patients == {clinic.alice.id, clinic.zebulon}
 
 

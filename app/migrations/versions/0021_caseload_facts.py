@@ -1,7 +1,7 @@
 """The caseload's stored facts: one row per patient and language
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-02 02:15:00.000000
 
 The table starts empty: the caseload page computes and stores the facts of any patient
