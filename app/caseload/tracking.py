@@ -31,6 +31,13 @@ from app.signals import FactSource
 _TOUCHED = "caseload_touched"  # {FactSource: the values of its column that were written}
 _ALL = "caseload_touched_all"  # a write whose patients cannot be told
 _SOURCES = "caseload_sources"
+_TRACKED = "caseload_tracking"  # set by init_app: the listeners act only in this app
+
+
+def _tracking() -> bool:
+    # The listeners are on every Session; another Flask app in the same process (a
+    # benchmark's plain app, a tool) has no caseload to keep.
+    return has_app_context() and bool(current_app.extensions.get(_TRACKED))
 
 
 def sources() -> dict[str, list[FactSource]]:
@@ -64,7 +71,7 @@ def _object_values(obj: Any, column: str) -> list[Any] | None:
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context: Any) -> None:
-    if not has_app_context():
+    if not _tracking():
         return
     found = sources()
     for obj in chain(session.new, session.dirty, session.deleted):
@@ -91,7 +98,7 @@ def _statement_values(state: ORMExecuteState, column: str) -> list[Any] | None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _executing(state: ORMExecuteState) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete) or not has_app_context():
+    if not (state.is_insert or state.is_update or state.is_delete) or not _tracking():
         return
     table = getattr(getattr(state.statement, "table", None), "name", None)
     for source in sources().get(table or "", ()):
@@ -111,7 +118,7 @@ def _patients(touched: dict[FactSource, set[Any]]) -> set[int]:
 
 @event.listens_for(Session, "before_commit")
 def _store_touched(session: Session) -> None:
-    if session.in_nested_transaction() or not has_app_context():
+    if session.in_nested_transaction() or not _tracking():
         return
     for _round in range(5):
         session.flush()
@@ -148,4 +155,5 @@ def rebuild_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[_TRACKED] = True
     app.cli.add_command(caseload_cli)

@@ -263,3 +263,12 @@ def test_it_keeps_a_writes_cost_flat_as_the_patients_history_grows(app, client, 
             traveller.shift(timedelta(weeks=1))
     assert _message_statements(app, client) == short_history
     assert short_history <= 40  # 36 on 2026-12-02, the stored facts' recompute included
+
+
+def test_it_leaves_another_flask_apps_writes_alone(app, tmp_path):
+    """The tracking listeners are on every Session: a plain Flask app in the same process
+    (the benchmarks' minimal page) writes through its own Flask-SQLAlchemy unharmed."""
+    from bench import minimal_app
+
+    cookie = minimal_app.prepare(f"sqlite:///{tmp_path / 'minimal.db'}", "a-test-secret")
+    assert cookie.startswith("session=")
