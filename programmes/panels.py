@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +19,7 @@ from app.accounts.models import User
 from app.caseload.loaders import current_therapist_id
 from app.signals import NavEntry, Panel, StepChange
 from programmes import charts, diary, operations, vr, vr_care, vr_therapist
+from programmes.models import Enrolment
 
 
 def nav(user: User) -> list[NavEntry]:
@@ -41,8 +43,17 @@ def home_panel(patient: User) -> Panel:
     })
 
 
+def _enrolments(patient: User) -> list[Enrolment]:
+    """The patient's active enrolments, read once for all the panels of one page (the
+    record shows two that need them); a panel only reads, so nothing changes them between."""
+    cache = g.setdefault("programme_panel_enrolments", {})
+    if patient.id not in cache:
+        cache[patient.id] = operations.active_enrolments(patient)
+    return cache[patient.id]
+
+
 def record_panel(patient: User) -> Panel:
-    enrolments = operations.active_enrolments(patient)
+    enrolments = _enrolments(patient)
     return Panel(order=30, template="programmes/_record_panel.html", context={
         "enrolments": [(e, operations.progress_fraction(e), operations.open_modules(e),
                         operations.completed_ids(e)) for e in enrolments],
@@ -75,7 +86,7 @@ def on_step_assigned(sender: User, *, change: StepChange, **_kwargs) -> None:
 def vr_panel(patient: User) -> Panel | None:
     """The patient's VR exposure: assigned scenes (the own therapist assigns), and each
     session's SUDS curve, highest level and feedback. Left out without scenes or sessions."""
-    scenes = vr_care.available_scenes(patient)
+    scenes = vr_care.available_scenes(patient, _enrolments(patient))
     sessions = vr.sessions_for(patient)
     assignments = vr_care.assignments_for(patient)
     if not (scenes or sessions or assignments):
@@ -92,4 +103,4 @@ def vr_panel(patient: User) -> Panel | None:
         "patient": patient, "sessions": rows, "label": vr.rating_label,
         "scene_name": vr.scene_name, "levels": {s.id: vr.level_count(s) for s in sessions},
         "assignments": assignments, "may_act": may_act, "confirm": ConfirmForm(),
-        "form": vr_therapist.assign_form(patient) if may_act else None})
+        "form": vr_therapist.assign_form(patient, scenes=scenes) if may_act else None})

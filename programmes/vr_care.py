@@ -11,7 +11,7 @@ from app.audit.models import Action
 from app.audit.operations import record, record_many
 from app.db import db, utcnow
 from programmes import operations
-from programmes.models import VrAssignment, VrSession
+from programmes.models import Enrolment, VrAssignment, VrSession
 
 #: The scenes static/vr/scenes.js builds, in the order the module shows them.
 SCENES = ("heights", "crowd", "speaking")
@@ -21,10 +21,14 @@ class BadAssignment(ValueError):
     """A scene the patient's programmes do not have, or a level the scene does not have."""
 
 
-def available_scenes(patient: User) -> dict[str, int]:
-    """The scenes in the patient's active programmes, each with its number of levels."""
+def available_scenes(patient: User, enrolments: list[Enrolment] | None = None
+                     ) -> dict[str, int]:
+    """The scenes in the patient's active programmes (``enrolments`` if already loaded),
+    each with its number of levels."""
     found: dict[str, int] = {}
-    for enrolment in operations.active_enrolments(patient):
+    if enrolments is None:
+        enrolments = operations.active_enrolments(patient)
+    for enrolment in enrolments:
         for module in enrolment.programme.current_modules:
             blocks = module.blocks.get(patient.language) or next(iter(module.blocks.values()), [])
             for block in blocks:

@@ -32,11 +32,15 @@ def _record_url(patient_id: int) -> str:
     return url_for("caseload.patient", patient_id=patient_id) + "#vr"
 
 
-def assign_form(patient: User, formdata=None) -> VrAssignForm:
-    """The form with the patient's scenes as its choices (the record panel shows it too)."""
+def assign_form(patient: User, formdata=None, scenes: dict[str, int] | None = None
+                ) -> VrAssignForm:
+    """The form with the patient's scenes as its choices (the record panel shows it too,
+    with the scenes it has already read)."""
     form = VrAssignForm(formdata=formdata)
+    if scenes is None:
+        scenes = vr_care.available_scenes(patient)
     form.scene.choices = [SelectChoice(scene, vr.scene_name(scene).capitalize())
-                          for scene in vr_care.available_scenes(patient)]
+                          for scene in scenes]
     return form
 
 

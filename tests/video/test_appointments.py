@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from app.audit.models import Action, Outcome
 from app.db import db, utcnow
-from tests.helpers import parsed, post_form, sign_in
+from tests.helpers import audited_lines, parsed, post_form, sign_in
 from tests.video.conftest import audit_rows, book, load
 from video.models import Appointment
 
@@ -144,7 +144,8 @@ def test_it_audits_each_listed_appointment(app, client, personas):
     booked = book(app, personas.alice.id, personas.theo.id, starts_in=timedelta(days=1))
     sign_in(app, client, personas.alice)
     client.get("/appointments")
-    [row] = audit_rows(app, resource_type="appointment_row")
+    with app.app_context():
+        [row] = audited_lines("appointment_row")
     assert row.resource_id == str(booked.id) and row.patient_id == personas.alice.id
 
 

@@ -10,8 +10,8 @@ from bs4 import BeautifulSoup
 from app.accounts.models import User
 from app.caseload.models import CareAssignment
 from app.db import db, utcnow
-from tests.helpers import queries_for, sign_in
-from tests.video.conftest import audit_rows, book
+from tests.helpers import audited_lines, queries_for, sign_in
+from tests.video.conftest import book
 from video.views import today_for
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -85,7 +85,8 @@ def test_it_audits_each_row_it_shows(app, client, personas):
     booked = book(app, personas.alice.id, personas.theo.id)
     sign_in(app, client, personas.theo)
     client.get("/video/today")
-    [row] = audit_rows(app, resource_type="appointment_today_row")
+    with app.app_context():
+        [row] = audited_lines("appointment_today_row")
     assert row.resource_id == str(booked.id) and row.patient_id == personas.alice.id
 
 
