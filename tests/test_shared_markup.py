@@ -228,3 +228,9 @@ def test_it_keeps_every_links_token_in_the_session_cut_to_length(client):
         assert opened.status_code == 302 and urlsplit(opened.location).path == page
         with client.session_transaction() as session:
             assert session[key] == too_long[: recovery.MAX_TOKEN_LENGTH + 1]
+
+
+def test_it_names_a_titled_page_in_the_tab_and_the_heading_as_before(client):
+    page = parsed(client.get("/password/forgot"))
+    assert page.title.get_text(strip=True) == "Forgot your password? · Stepcare"
+    assert page.select_one("main div.narrow.card > h1").get_text() == "Forgot your password?"
