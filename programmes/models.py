@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.accounts.models import User
 from app.db import UTCDateTime, db, utcnow
@@ -139,7 +139,21 @@ class ExerciseAnswer(db.Model):
     module: Mapped[ModuleRecord] = relationship()
 
 
-class HomeworkSubmission(db.Model):
+class TherapistFeedback:
+    """The therapist's written feedback, the same on homework and on a VR session: written
+    by ``operations.write_feedback``, unread until ``operations.mark_feedback_read``."""
+
+    feedback: Mapped[str | None] = mapped_column(Text)
+    feedback_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def feedback_by(cls) -> Mapped[User | None]:
+        return relationship(User, foreign_keys=lambda: [cls.feedback_by_id])
+
+
+class HomeworkSubmission(TherapistFeedback, db.Model):
     """Homework the patient sent to their therapist, with the therapist's written feedback."""
 
     __tablename__ = "homework_submission"
@@ -153,15 +167,9 @@ class HomeworkSubmission(db.Model):
     # What was sent, as sent: later edits of the draft do not change it.
     text: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    feedback: Mapped[str | None] = mapped_column(Text)
-    feedback_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    feedback_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
-    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     module: Mapped[ModuleRecord] = relationship()
-    feedback_by: Mapped[User | None] = relationship(foreign_keys=[feedback_by_id])
 
 
 class MoodEntry(db.Model):
@@ -182,7 +190,7 @@ class MoodEntry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class VrSession(db.Model):
+class VrSession(TherapistFeedback, db.Model):
     """One virtual-reality exposure session: a scene block of a module, climbed level by
     level with a SUDS rating (0-100) before, at each level and after."""
 
@@ -200,15 +208,9 @@ class VrSession(db.Model):
     highest_level: Mapped[int] = mapped_column(default=0)
     # The level the session began at: the therapist's starting level for the scene, or 1.
     start_level: Mapped[int] = mapped_column(default=1, server_default="1")
-    # The therapist's written feedback on the finished session, as on homework.
-    feedback: Mapped[str | None] = mapped_column(Text)
-    feedback_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    feedback_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     module: Mapped[ModuleRecord] = relationship()
-    feedback_by: Mapped[User | None] = relationship(foreign_keys=[feedback_by_id])
     ratings: Mapped[list[VrRating]] = relationship(
         cascade="all, delete-orphan", order_by="VrRating.id")
 

@@ -372,11 +372,11 @@ def homework_awaiting(therapist: User) -> list[HomeworkSubmission]:
     ).scalars())
 
 
-def mark_feedback_read(submissions: list[HomeworkSubmission]) -> None:
+def mark_feedback_read(targets: list) -> None:  # homework submissions or VR sessions
     now = utcnow()
-    for submission in submissions:
-        if submission.feedback_at and submission.feedback_read_at is None:
-            submission.feedback_read_at = now
+    for target in targets:
+        if target.feedback_at and target.feedback_read_at is None:
+            target.feedback_read_at = now
     db.session.flush()
 
 

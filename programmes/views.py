@@ -133,7 +133,7 @@ def _vr_context(module: ModuleRecord, parsed) -> dict:
         return {"vr_assigned": {}, "vr_feedback": {}}
     feedback = vr_care.feedback_for(current_user, module.id)
     # A view event, safe on GET: feedback shown is marked read once (tests/test_get_writes.py).
-    vr_care.mark_feedback_read(feedback)
+    operations.mark_feedback_read(feedback)
     by_block: dict[str, list] = {}
     for session in feedback:
         by_block.setdefault(session.block_id, []).append(session)
@@ -258,7 +258,7 @@ def exercises():
     # A view event, safe on GET: feedback shown is marked read once (tests/test_get_writes.py).
     operations.mark_feedback_read(submissions)
     vr_feedback = vr_care.feedback_for(current_user)
-    vr_care.mark_feedback_read(vr_feedback)
+    operations.mark_feedback_read(vr_feedback)
     return render_template("programmes/exercises.html",
                            answers=[a for a in answers if not is_blank(a.data)],
                            submissions=submissions, lang=language(), feedback=vr_feedback,

@@ -113,15 +113,6 @@ def feedback_for(patient: User, module_id: int | None = None,
     return sessions
 
 
-def mark_feedback_read(sessions: list[VrSession]) -> None:
-    """A view event: feedback shown to the patient is read (once)."""
-    now = utcnow()
-    for session in sessions:
-        if session.feedback_at and session.feedback_read_at is None:
-            session.feedback_read_at = now
-    db.session.flush()
-
-
 def unread_feedback(patient: User) -> int:
     return db.session.execute(
         db.select(db.func.count()).select_from(VrSession)

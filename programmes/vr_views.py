@@ -87,7 +87,7 @@ def vr_scene(slug: str, module_slug: str, block_id: str):
     assigned = vr_care.assignments_for(current_user).get(block.fields["scene"])
     feedback = vr_care.feedback_for(current_user, module.id, block.id)
     # A view event, safe on GET: feedback shown is marked read once (tests/test_get_writes.py).
-    vr_care.mark_feedback_read(feedback)
+    operations.mark_feedback_read(feedback)
     levels = len(block.fields["levels"])
     return render_template("programmes/vr.html", enrolment=enrolment, module=module,
                            block=block, parsed=operations.as_content_module(module, language()),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from textmodel.runtime import LazyModel
 
 RISK_LABELS = frozenset(
     {"risk", "1", "label_1", "positive", "pos", "suicidal", "suicide", "self_harm", "self-harm"}
@@ -17,25 +18,20 @@ RISK_LABELS = frozenset(
 log = logging.getLogger("screening.risk_model")
 
 
-class RiskClassifier:
+class RiskClassifier(LazyModel):
     """A local fine-tuned text-classification folder, loaded lazily and thread-safely."""
+
+    _log = log
+    _unavailable = "risk classifier unavailable"
 
     def __init__(self, path: str | Path, *, threads: int | None = None) -> None:
         self.path = Path(path).expanduser()
         self.threads = threads
-        self.loads = 0
-        self._load_lock = threading.Lock()
+        super().__init__()
         self._infer_lock = threading.Lock()
         self._tokenizer: Any = None
-        self._model: Any = None
         self._risk_index: int | None = None
         self._sigmoid = False
-        self._error = ""
-        self._load_seconds: float | None = None
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
 
     def reason(self) -> str:
         """Why it cannot be used ("" when loaded or it looks loadable). Never loads."""
@@ -61,44 +57,30 @@ class RiskClassifier:
             "risk_label_index": self._risk_index,
         }
 
-    def load(self) -> float:
-        from textmodel import TextModelUnavailable
+    def _why_not(self) -> str:
+        return self.reason()
 
-        if self._model is not None:
-            return self._load_seconds or 0.0
-        with self._load_lock:
-            if self._model is not None:
-                return self._load_seconds or 0.0
-            why = self.reason()
-            if why:
-                raise TextModelUnavailable(why)
-            started = time.perf_counter()
-            try:
-                tokenizer, model = self._load_from()
-                index, sigmoid = _risk_label(model.config)
-            except Exception as exc:
-                self._error = f"loading {self.path} failed: {type(exc).__name__}: {exc}"[:500]
-                log.warning("risk classifier unavailable: %s", self._error)
-                raise TextModelUnavailable(self._error) from exc
-            self._tokenizer, self._risk_index, self._sigmoid = tokenizer, index, sigmoid
-            self._load_seconds = time.perf_counter() - started
-            self.loads += 1
-            self._model = model
-            return self._load_seconds
+    def _folder(self) -> Path:
+        return self.path
 
-    def _load_from(self) -> tuple[Any, Any]:
+    def _keep(self, loaded: tuple[Any, Any, int, bool], path: Path) -> Any:
+        self._tokenizer, model, self._risk_index, self._sigmoid = loaded
+        return model
+
+    def _load_from(self, path: Path) -> tuple[Any, Any, int, bool]:
         from textmodel.runtime import _quiet_transformers, prepare_offline
 
         prepare_offline()
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         _quiet_transformers()
-        tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(
-            str(self.path), local_files_only=True
+            str(path), local_files_only=True
         )
         model.eval()
-        return tokenizer, model
+        index, sigmoid = _risk_label(model.config)
+        return tokenizer, model, index, sigmoid
 
     def scores(self, texts: Sequence[str]) -> list[float]:
         """The probability of the risk class for each text."""

@@ -96,6 +96,55 @@ def test_it_renders_post_button_as_the_hand_written_forms_it_replaced(app):
                 assert "('name', 'csrf_token')" in expected[1]
 
 
+# A page's form as it stood by hand before post_form, and its call (with and without action).
+POST_FORMS = [
+    (
+        """{{ error_summary(form) }}
+        <form method="post" novalidate>
+          {{ form.csrf_token }}
+          {{ field(form.name) }}
+          <button type="submit" class="button">{{ "Continue" }}</button>
+        </form>""",
+        """{% call post_form(form, "Continue") %}
+          {{ field(form.name) }}
+        {% endcall %}""",
+    ),
+    (
+        """{{ error_summary(form) }}
+        <form method="post" action="{{ url }}" novalidate>
+          {{ form.csrf_token }}
+          {{ field(form.name) }}
+          <p>{{ "Between" }}</p>
+          <button type="submit" class="button">{{ "Save <now>" }}</button>
+        </form>""",
+        """{% call post_form(form, "Save <now>", action=url) %}
+          {{ field(form.name) }}
+          <p>{{ "Between" }}</p>
+        {% endcall %}""",
+    ),
+]
+
+
+def test_it_renders_post_form_as_the_hand_written_forms_it_replaced(app):
+    from wtforms import StringField
+    from wtforms.validators import InputRequired
+
+    class NameForm(FlaskForm):
+        name = StringField("Name", validators=[InputRequired("Enter a name.")])
+
+    imports = '{% from "_forms.html" import field, error_summary, post_form %}'
+    with app.test_request_context(method="POST", data={}):
+        for check in (False, True):  # without errors, then with the error summary
+            form = NameForm()
+            if check:
+                form.validate()
+            values = {"form": form, "url": "/x?a=1&b=<2>"}
+            for by_hand, with_macro in POST_FORMS:
+                expected = canonical(render_template_string(imports + by_hand, **values))
+                assert canonical(render_template_string(imports + with_macro, **values)) == expected
+                assert any("error-summary" in line for line in expected) == check
+
+
 def _action_forms(page) -> dict[str, tuple[list[str], str, str | None]]:
     """Each POST form of the page's table: action -> (button classes, label, hidden name)."""
     found = {}
@@ -179,3 +228,9 @@ def test_it_keeps_every_links_token_in_the_session_cut_to_length(client):
         assert opened.status_code == 302 and urlsplit(opened.location).path == page
         with client.session_transaction() as session:
             assert session[key] == too_long[: recovery.MAX_TOKEN_LENGTH + 1]
+
+
+def test_it_names_a_titled_page_in_the_tab_and_the_heading_as_before(client):
+    page = parsed(client.get("/password/forgot"))
+    assert page.title.get_text(strip=True) == "Forgot your password? · Stepcare"
+    assert page.select_one("main div.narrow.card > h1").get_text() == "Forgot your password?"

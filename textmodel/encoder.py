@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from textmodel.runtime import (
     PACKAGED_MODEL,
-    TextModelUnavailable,
+    LazyModel,
     _apply_torch_threads,
     _quiet_transformers,
     check_model_folder,
@@ -56,7 +55,7 @@ class EncoderStatus:
     languages: tuple[str, ...] | None  # from the model card; None = not stated
 
 
-class TextEncoder:
+class TextEncoder(LazyModel):
     """A sentence encoder over a local Hugging Face folder, loaded on first use.
 
     Thread-safe: the first caller loads under a lock while others wait; inference is
@@ -64,6 +63,9 @@ class TextEncoder:
     tokenizer must not be shared between threads). A failed load is remembered: the
     encoder stays in "rules" mode and does not retry.
     """
+
+    _log = log
+    _unavailable = "text model unavailable, using rules"
 
     def __init__(
         self,
@@ -77,16 +79,12 @@ class TextEncoder:
         self.cache_size = max(0, int(cache_size))
         self.threads = torch_threads(threads)
         self.max_tokens = max_tokens
-        self.loads = 0  # successful loads (for tests: must stay at 1)
-        self._load_lock = threading.Lock()
+        super().__init__()
         self._infer_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._tokenizer: Any = None
-        self._model: Any = None
         self._dimension: int | None = None
-        self._error: str = ""
-        self._load_seconds: float | None = None
         self._resolved: tuple[Path | None, str] | None = None
         self._languages: object = _UNSET
 
@@ -102,7 +100,7 @@ class TextEncoder:
                 self._resolved = (packaged, "packaged") if packaged else (None, "none")
         return self._resolved
 
-    def _precheck(self) -> str:
+    def _why_not(self) -> str:
         """Why the model cannot be used, without loading it ("" when it looks usable)."""
         if self._error:
             return self._error
@@ -118,21 +116,17 @@ class TextEncoder:
 
     # ---- state
 
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
     def mode(self) -> str:
         """ "model" when the model is loaded or looks loadable; "rules" otherwise. No loading."""
         if self.loaded:
             return MODEL
-        return RULES if self._precheck() else MODEL
+        return RULES if self._why_not() else MODEL
 
     def available(self) -> bool:
         return self.mode() == MODEL
 
     def reason(self) -> str:
-        return "" if self.loaded else self._precheck()
+        return "" if self.loaded else self._why_not()
 
     def status(self) -> EncoderStatus:
         path, source = self.resolve_path()
@@ -173,35 +167,16 @@ class TextEncoder:
 
     # ---- loading
 
-    def load(self) -> float:
-        """Load the model if not yet loaded; return the load time in seconds.
+    def _folder(self) -> Path:
+        path, _source = self.resolve_path()
+        assert path is not None
+        return path
 
-        Raises :class:`TextModelUnavailable` (with the reason) when it cannot be loaded.
-        """
-        if self._model is not None:
-            return self._load_seconds or 0.0
-        with self._load_lock:
-            if self._model is not None:
-                return self._load_seconds or 0.0
-            why = self._precheck()
-            if why:
-                raise TextModelUnavailable(why)
-            path, _source = self.resolve_path()
-            assert path is not None
-            started = time.perf_counter()
-            try:
-                tokenizer, model = self._load_from(path)
-            except Exception as exc:  # a broken folder, wrong files, out of memory...
-                self._error = f"loading {path} failed: {type(exc).__name__}: {exc}"[:500]
-                log.warning("text model unavailable, using rules: %s", self._error)
-                raise TextModelUnavailable(self._error) from exc
-            self._load_seconds = time.perf_counter() - started
-            self._tokenizer = tokenizer
-            self._dimension = int(model.config.hidden_size)
-            self.loads += 1
-            self._model = model  # last: `loaded` turns true only when everything is set
-            log.info("text model loaded from %s in %.2f s", path, self._load_seconds)
-            return self._load_seconds
+    def _keep(self, loaded: tuple[Any, Any], path: Path) -> Any:
+        self._tokenizer, model = loaded
+        self._dimension = int(model.config.hidden_size)
+        log.info("text model loaded from %s in %.2f s", path, self._load_seconds)
+        return model
 
     def _load_from(self, path: Path) -> tuple[Any, Any]:
         prepare_offline()

@@ -10,6 +10,8 @@ import importlib.util
 import json
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,70 @@ log = logging.getLogger(__name__)
 
 class TextModelUnavailable(RuntimeError):
     """The text model cannot be used here; ``str(exc)`` says why. Fall back to rules."""
+
+
+class LazyModel:
+    """A local model folder loaded on first use, once, for the encoder and the classifier.
+
+    The first caller loads under a lock while others wait. A failed load is remembered in
+    ``_error``: ``_why_not`` then returns it, so the model is not retried. Subclasses say
+    why it cannot load (``_why_not``), where it is (``_folder``), load it (``_load_from``,
+    whose failures count as a failed load) and keep what they need (``_keep``).
+    """
+
+    _log = log
+    _unavailable = "text model unavailable"  # how a failed load is logged
+
+    def __init__(self) -> None:
+        self.loads = 0  # successful loads (for tests: must stay at 1)
+        self._load_lock = threading.Lock()
+        self._model: Any = None
+        self._error = ""
+        self._load_seconds: float | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def _why_not(self) -> str:
+        raise NotImplementedError
+
+    def _folder(self) -> Path:
+        raise NotImplementedError
+
+    def _load_from(self, path: Path) -> Any:
+        raise NotImplementedError
+
+    def _keep(self, loaded: Any, path: Path) -> Any:
+        """Keep what ``_load_from`` returned; return the model."""
+        raise NotImplementedError
+
+    def load(self) -> float:
+        """Load the model if not yet loaded; return the load time in seconds.
+
+        Raises :class:`TextModelUnavailable` (with the reason) when it cannot be loaded.
+        """
+        if self._model is not None:
+            return self._load_seconds or 0.0
+        with self._load_lock:
+            if self._model is not None:
+                return self._load_seconds or 0.0
+            why = self._why_not()
+            if why:
+                raise TextModelUnavailable(why)
+            path = self._folder()
+            started = time.perf_counter()
+            try:
+                loaded = self._load_from(path)
+            except Exception as exc:  # a broken folder, wrong files, out of memory...
+                self._error = f"loading {path} failed: {type(exc).__name__}: {exc}"[:500]
+                self._log.warning("%s: %s", self._unavailable, self._error)
+                raise TextModelUnavailable(self._error) from exc
+            self._load_seconds = time.perf_counter() - started
+            model = self._keep(loaded, path)
+            self.loads += 1
+            self._model = model  # last: `loaded` turns true only when everything is set
+            return self._load_seconds
 
 
 def _importable(name: str) -> bool:

@@ -8,14 +8,14 @@ mail scanner makes) completes the change.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts import email_change, forms, operations, recovery, sessions
 from app.accounts.guards import setting_limit, succeeded
-from app.accounts.recovery_views import link_problem
-from app.accounts.views import bp, home_url
+from app.accounts.recovery_views import confirm_address_page
+from app.accounts.views import bp
 from app.extensions import limiter
 
 CHANGE_LINK_KEY = "change_link"
@@ -67,17 +67,8 @@ def change_link(token: str):
 @limiter.limit(setting_limit("PASSWORD_RESET_LIMIT_PER_IP"), methods=["POST"],
                scope="change-use-ip")
 def confirm_email_change():
-    row, problem = recovery.check(session.get(CHANGE_LINK_KEY), recovery.CHANGE)
-    if row is None or email_change.address_taken(row):
-        return link_problem(recovery.CHANGE, problem or recovery.Problem.UNKNOWN)
-    form = forms.ConfirmForm()
-    if form.validate_on_submit():
-        if not email_change.apply_change(row):
-            return link_problem(recovery.CHANGE, recovery.Problem.USED)
-        session.pop(CHANGE_LINK_KEY, None)
-        flash(_("Your email address is changed. Sign in with the new one from now on."),
-              "success")
-        if current_user.is_authenticated:
-            return redirect(home_url(current_user))
-        return redirect(url_for(".login"))
-    return render_template("accounts/confirm_email_change.html", form=form, email=row.email)
+    return confirm_address_page(
+        CHANGE_LINK_KEY, recovery.CHANGE, email_change.apply_change,
+        done=_("Your email address is changed. Sign in with the new one from now on."),
+        template="accounts/confirm_email_change.html",
+        usable=lambda row: not email_change.address_taken(row))

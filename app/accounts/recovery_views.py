@@ -10,13 +10,15 @@ history or a Referer header while the form is open.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app.accounts import forms, recovery, sessions
 from app.accounts.guards import account, setting_limit
-from app.accounts.models import Role
+from app.accounts.models import AccountToken, Role
 from app.accounts.views import bp, home_url
 from app.extensions import limiter
 from app.security import roles_required
@@ -88,21 +90,30 @@ def verify_link(token: str):
 
 @bp.route("/email/verify", methods=["GET", "POST"])
 def verify_email():
-    """A button, not the link itself, confirms: mail scanners open links, and a GET
+    return confirm_address_page(VERIFY_LINK_KEY, recovery.VERIFY, recovery.verify_email,
+                                done=_("Thank you. Your email address is confirmed."),
+                                template="accounts/verify_email.html")
+
+
+def confirm_address_page(key: str, purpose: str, apply: Callable[[AccountToken], bool], *,
+                         done: str, template: str,
+                         usable: Callable[[AccountToken], bool] = lambda row: True):
+    """The page of an emailed link that confirms an address (verifying it, or changing to
+    it). A button, not the link itself, confirms: mail scanners open links, and a GET
     changes nothing."""
-    row, problem = recovery.check(session.get(VERIFY_LINK_KEY), recovery.VERIFY)
-    if row is None:
-        return link_problem(recovery.VERIFY, problem)
+    row, problem = recovery.check(session.get(key), purpose)
+    if row is None or not usable(row):
+        return link_problem(purpose, problem or recovery.Problem.UNKNOWN)
     form = forms.ConfirmForm()
     if form.validate_on_submit():
-        if not recovery.verify_email(row):
-            return link_problem(recovery.VERIFY, recovery.Problem.USED)
-        session.pop(VERIFY_LINK_KEY, None)
-        flash(_("Thank you. Your email address is confirmed."), "success")
+        if not apply(row):
+            return link_problem(purpose, recovery.Problem.USED)
+        session.pop(key, None)
+        flash(done, "success")
         if current_user.is_authenticated:
             return redirect(home_url(current_user))
         return redirect(url_for(".login"))
-    return render_template("accounts/verify_email.html", form=form, email=row.email)
+    return render_template(template, form=form, email=row.email)
 
 
 def _resend_key() -> str:
