@@ -30,7 +30,7 @@ from app.caseload.loaders import (
     current_therapist_id,
     get_patient_for_user,
     get_record_for_user,
-    patients_of,
+    patient_names_of,
 )
 from app.caseload.models import CareAssignment, ClinicalAlert, ClinicianNote, StepAssignment
 from app.caseload.paging import page_number, paginate
@@ -49,10 +49,9 @@ bp = Blueprint("caseload", __name__)
 
 @patient_page(bp, "/caseload", Role.THERAPIST)
 def index():
-    patients = patients_of(current_user)
     now = utcnow()
     inactive_days = current_app.config["INACTIVE_ALERT_DAYS"]
-    rows = caseload_rows(current_user, patients)
+    rows = caseload_rows(patient_names_of(current_user))
     step = request.args.get("step", type=int)
     only = request.args.get("only", type=int)
     shown = triage.filter_rows(rows, step=step if step in (1, 2, 3, 4) else None,
@@ -80,10 +79,10 @@ def index():
 CATEGORY_VALUES = {c.value for c in triage.Category}
 
 
-def caseload_rows(therapist: User, patients: list[User]) -> list[triage.Row]:
-    """One row per patient, with the facts every package contributes, as stored."""
-    facts = projection.stored_facts_for([p.id for p in patients], str(get_locale()))
-    return [triage.Row(patient.id, patient.name, facts[patient.id]) for patient in patients]
+def caseload_rows(patients: list[tuple[int, str]]) -> list[triage.Row]:
+    """One row per (patient id, name), with the facts every package contributes, as stored."""
+    facts = projection.stored_facts_for([pid for pid, _name in patients], str(get_locale()))
+    return [triage.Row(pid, name, facts[pid]) for pid, name in patients]
 
 
 @patient_page(bp, "/patients/<int:patient_id>", Role.THERAPIST, Role.ADMIN)
