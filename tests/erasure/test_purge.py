@@ -106,3 +106,14 @@ def test_it_counts_retention_from_the_last_clinical_entry(app, asked):
         assert operations.purgeable_from(alice) == operations.add_years(last, 5)
         app.config["RETENTION_YEARS"] = 10
         assert operations.purgeable_from(alice) == operations.add_years(last, 10)
+
+
+def test_it_does_not_restart_retention_when_the_caseload_is_rebuilt(app, asked, runner):
+    """The stored caseload facts are derived from the record, not an entry in it: a rebuild
+    (one grouped event for every patient) must not push the purge date back."""
+    with app.app_context():
+        before = operations.last_clinical_entry(asked.alice.id)
+    with time_machine.travel(utcnow() + timedelta(days=400)):
+        assert runner.invoke(args=["caseload", "rebuild"]).exit_code == 0
+    with app.app_context():
+        assert operations.last_clinical_entry(asked.alice.id) == before
