@@ -19,7 +19,7 @@ from screening import operations as screening
 from screening.models import RiskAlert
 from tests.caseload.test_caseload import add_patient, weekly
 from tests.conftest import gad7_page, phq9_page
-from tests.helpers import QueryCounter, csrf_token, parsed, post_form, sign_in
+from tests.helpers import parsed, post_form, sign_in
 
 pytestmark = pytest.mark.hazard("H-003")
 
@@ -238,37 +238,3 @@ def test_it_follows_an_insert_sent_as_a_statement(app, personas):
         [facts] = projection.stored_facts_for([alice.id], "en").values()
         assert facts.programme_activity is not None
 
-
-def _message_statements(app, client) -> int:
-    """Statements of one message the patient sends (facts recomputed and stored included)."""
-    token = csrf_token(client, "/messages")
-    with app.app_context():
-        engine = db.engine
-    with QueryCounter(engine) as counter:
-        response = client.post("/messages", data={"csrf_token": token, "body": "Hello again."})
-    assert response.status_code in (200, 302, 303)
-    return counter.count
-
-
-def test_it_keeps_a_writes_cost_flat_as_the_patients_history_grows(app, client, personas):
-    sign_in(app, client, personas.alice)
-    with time_machine.travel(utcnow() - timedelta(weeks=12), tick=False) as traveller:
-        for week in range(2):
-            weekly(app, personas.alice.id, (1, 1, 1, 1, 1, 1, 1, 1, 0), f"early{week}")
-            traveller.shift(timedelta(weeks=1))
-    short_history = _message_statements(app, client)
-    with time_machine.travel(utcnow() - timedelta(weeks=10), tick=False) as traveller:
-        for week in range(10):
-            weekly(app, personas.alice.id, (2, 1, 1, 1, 1, 1, 1, 1, 0), f"later{week}")
-            traveller.shift(timedelta(weeks=1))
-    assert _message_statements(app, client) == short_history
-    assert short_history <= 40  # 36 on 2026-12-02, the stored facts' recompute included
-
-
-def test_it_leaves_another_flask_apps_writes_alone(app, tmp_path):
-    """The tracking listeners are on every Session: a plain Flask app in the same process
-    (the benchmarks' minimal page) writes through its own Flask-SQLAlchemy unharmed."""
-    from bench import minimal_app
-
-    cookie = minimal_app.prepare(f"sqlite:///{tmp_path / 'minimal.db'}", "a-test-secret")
-    assert cookie.startswith("session=")
