@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import time_machine
@@ -37,9 +38,14 @@ def test_it_keeps_a_writes_cost_flat_as_the_patients_history_grows(app, client, 
     assert short_history <= 40  # 36 on 2026-12-02, the stored facts' recompute included
 
 
-def test_it_leaves_another_flask_apps_writes_alone(app, tmp_path):
+def test_it_leaves_another_flask_apps_writes_alone(app, tmp_path, monkeypatch):
     """The tracking listeners are on every Session: a plain Flask app in the same process
     (the benchmarks' minimal page) writes through its own Flask-SQLAlchemy unharmed."""
+    # Imported, the module serves the app DATABASE_URL names (as gunicorn does): keep it
+    # off the test run's PostgreSQL database, on its own file.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'served.db'}")
+    monkeypatch.setenv("STEPCARE_SECRET_KEY", "a-test-secret")
+    monkeypatch.delitem(sys.modules, "bench.minimal_app", raising=False)
     from bench import minimal_app
 
     cookie = minimal_app.prepare(f"sqlite:///{tmp_path / 'minimal.db'}", "a-test-secret")
