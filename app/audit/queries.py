@@ -52,10 +52,13 @@ def patient_access_log(patient_id: int) -> list[Access]:
     """The patient's access log, oldest first, one entry per event."""
     access = patient_access(patient_id)
     rows = db.session.execute(db.select(access).order_by(access.c.id, access.c.line)).all()
-    return [
-        Access(id=event_id, at=first.at, actor_id=first.actor_id, actor_role=first.actor_role,
-               patient_id=patient_id, action=first.action, resource_type=first.resource_type,
-               outcome=first.outcome, ip=first.ip,
-               resource_ids=(first.resource_id, *(r.resource_id for r in rest)))
-        for event_id, (first, *rest) in ((k, list(g)) for k, g in groupby(rows, lambda r: r.id))
-    ]
+    entries = []
+    for event_id, group in groupby(rows, lambda r: r.id):
+        lines = list(group)
+        first = lines[0]
+        entries.append(Access(
+            id=event_id, at=first.at, actor_id=first.actor_id, actor_role=first.actor_role,
+            patient_id=patient_id, action=first.action, resource_type=first.resource_type,
+            outcome=first.outcome, ip=first.ip,
+            resource_ids=tuple(line.resource_id for line in lines)))
+    return entries
