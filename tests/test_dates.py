@@ -71,3 +71,19 @@ def test_it_uses_the_format_in_pages(app, client, personas):
     member_since = page.find("dt", string="Member since").find_next_sibling("dd").time
     assert member_since["datetime"][:4].isdigit()
     assert member_since.get_text().count(" ") == 2  # "1 Dec 2026"
+
+
+def test_it_follows_summer_time(app):
+    summer = datetime(2026, 7, 1, 6, 47, tzinfo=UTC)  # 08:47 in Copenhagen (CEST)
+    shown = _shown(app, "da", summer)
+    assert (shown.get_text(), shown["datetime"]) == ("1. jul. 2026 kl. 08.47",
+                                                     "2026-07-01T08:47+02:00")
+
+
+def test_it_reads_a_naive_moment_as_utc(app):
+    naive = MOMENT.replace(tzinfo=None)
+    assert _shown(app, "en", naive)["datetime"] == "2026-12-01T07:47+01:00"
+
+
+def test_it_gives_a_calendar_day_without_a_time_whatever_the_kind(app):
+    assert _shown(app, "en", date(2026, 4, 1), "weekday").get_text() == "1 Apr 2026"

@@ -20,14 +20,15 @@ Facts must not depend on who reads them: they are computed with no therapist as 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, Text, cast, tuple_
 
 from app.accounts.models import LANGUAGES, Role, User
 from app.audit.operations import take_chain_lock
@@ -174,6 +175,15 @@ def _decoded(kinds: dict[str, type[PatientFacts]], stored: dict[str, Any]) -> Fa
     return caseload_facts.merged([part for part in parts if part is not None])
 
 
+@lru_cache(maxsize=8192)
+def _decoded_text(kinds: tuple[tuple[str, type[PatientFacts]], ...], text: str) -> Facts | None:
+    # Keyed on the stored text itself, so a cached entry can never be stale: a row whose
+    # facts change has other text. Decoding is most of a caseload view's cost otherwise,
+    # and triage needs every patient's facts, not just the shown page's. Facts are
+    # read-only, so the pages may share one instance.
+    return _decoded(dict(kinds), json.loads(text))
+
+
 def stored_facts_for(patient_ids: list[int], lang: str) -> dict[int, Facts]:
     """Each patient's facts as stored; those missing or out of date are computed and stored.
 
@@ -182,15 +192,17 @@ def stored_facts_for(patient_ids: list[int], lang: str) -> dict[int, Facts]:
     if lang not in LANGUAGES:  # stored in the languages the app offers only
         with force_locale(lang):
             return caseload_facts.facts_for(None, patient_ids)
-    kinds = {kind_name(batch.kind): batch.kind for batch in caseload_facts.batches(None, [])}
+    kinds = tuple((kind_name(batch.kind), batch.kind)
+                  for batch in caseload_facts.batches(None, []))
     result: dict[int, Facts] = {}
     now = utcnow()
     if patient_ids:
-        for patient_id, stored, until in db.session.execute(
-            db.select(StoredFacts.patient_id, StoredFacts.facts, StoredFacts.valid_until)
+        for patient_id, text, until in db.session.execute(
+            db.select(StoredFacts.patient_id, cast(StoredFacts.facts, Text),
+                      StoredFacts.valid_until)
             .where(StoredFacts.patient_id.in_(patient_ids), StoredFacts.lang == lang)
         ):
-            found = None if until is not None and until <= now else _decoded(kinds, stored)
+            found = None if until is not None and until <= now else _decoded_text(kinds, text)
             if found is not None:
                 result[patient_id] = found
     result.update(store([pid for pid in patient_ids if pid not in result], lang))

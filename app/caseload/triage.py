@@ -49,6 +49,10 @@ class Facts:
     def __init__(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()) -> None:
         self.__dict__.update(values)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Read-only: one instance may serve several pages (the projection caches them).
+        raise AttributeError(f"caseload facts are read-only ({name!r})")
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # copy, pickle and friends probe for these
             raise AttributeError(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 
+import pytest
 import time_machine
 
 from app.db import db, utcnow
@@ -50,3 +51,26 @@ def test_it_leaves_another_flask_apps_writes_alone(app, tmp_path, monkeypatch):
 
     cookie = minimal_app.prepare(f"sqlite:///{tmp_path / 'minimal.db'}", "a-test-secret")
     assert cookie.startswith("session=")
+
+
+def test_it_decodes_each_stored_row_once_across_caseload_views(app, client, personas):
+    from app.caseload import projection
+
+    sign_in(app, client, personas.theo)
+    assert client.get("/caseload").status_code == 200
+    projection._decoded_text.cache_clear()
+    client.get("/caseload")
+    first = projection._decoded_text.cache_info()
+    client.get("/caseload")
+    again = projection._decoded_text.cache_info()
+    assert first.misses >= 1
+    assert (again.misses, again.hits) == (first.misses, first.hits + first.misses)
+
+
+def test_it_lets_no_page_change_a_patients_shared_facts():
+    from app.caseload.triage import Facts
+
+    facts = Facts({"phq9_latest": 12})
+    with pytest.raises(AttributeError):
+        facts.phq9_latest = 3
+    assert facts.phq9_latest == 12
