@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import Select, event
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.interfaces import ORMOption
 
 from app.accounts.models import Role, User
@@ -24,12 +25,38 @@ from app.db import db
 T = TypeVar("T")
 
 
+#: ``Session.info`` key of the therapists read in the session's current transaction.
+_THERAPIST_OF = "stepcare.therapist_of"
+
+
 def current_therapist_id(patient_id: int) -> int | None:
-    return db.session.execute(
-        db.select(CareAssignment.therapist_id).where(
-            CareAssignment.patient_id == patient_id, CareAssignment.ended_at.is_(None)
-        )
-    ).scalar_one_or_none()
+    """The patient's therapist now, read once per transaction until the next write.
+
+    A record page asks several times (the scope check, then each panel that lets only
+    the patient's own therapist act); a flush, bulk write, commit or rollback forgets it.
+    """
+    known = db.session.info.setdefault(_THERAPIST_OF, {})
+    if patient_id not in known:
+        known[patient_id] = db.session.execute(
+            db.select(CareAssignment.therapist_id).where(
+                CareAssignment.patient_id == patient_id, CareAssignment.ended_at.is_(None)
+            )
+        ).scalar_one_or_none()
+    return known[patient_id]
+
+
+def _forget_therapists(session: Session, *_args: Any) -> None:
+    session.info.pop(_THERAPIST_OF, None)
+
+
+def _forget_after_bulk_write(state: ORMExecuteState) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        _forget_therapists(state.session)
+
+
+for _name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _name, _forget_therapists)
+event.listen(Session, "do_orm_execute", _forget_after_bulk_write)
 
 
 def is_in_scope(viewer: User, patient_id: int) -> bool:

@@ -93,7 +93,7 @@ def patient(patient_id: int):
 
 
 def _record(patient: User, **forms):
-    assignment = operations.current_assignment(patient)
+    therapist_id = current_therapist_id(patient.id)  # read for the scope check already
     consents = db.session.execute(
         db.select(Consent).where(Consent.user_id == patient.id).order_by(Consent.accepted_at)
     ).scalars()
@@ -109,7 +109,7 @@ def _record(patient: User, **forms):
     step_form = forms.get("step_form") or StepChangeForm(formdata=None)
     return render_template(
         "caseload/patient.html", patient=patient,
-        therapist=assignment.therapist if assignment else None,
+        therapist=db.session.get(User, therapist_id) if therapist_id else None,
         consents=list(consents), notes=notes, steps=steps,
         clinical_alerts=clinical_alerts.open_for(patient.id),
         note_form=forms.get("note_form") or NoteForm(formdata=None),
