@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app.accounts import sessions
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, require_confirm
 from app.accounts.models import Role
 from app.audit.models import Action
 from app.audit.operations import record, record_many
@@ -64,8 +64,7 @@ def admin_anonymise(request_id: int):
     found = db.session.get(ErasureRequest, request_id)
     if found is None:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     try:
         operations.anonymise_now(found, current_user._get_current_object())
     except operations.HasClinicalEntries:
