@@ -66,8 +66,8 @@ def required():
 @bp.route("/account/contact", methods=["GET", "POST"])
 @roles_required(Role.PATIENT)
 def edit():
-    if not sessions.recently_authenticated():
-        return redirect(url_for("accounts.reauthenticate", next=request.path))
+    if (detour := sessions.reauthentication_detour()) is not None:
+        return detour
     form = ContactForm()
     if not form.is_submitted():
         form.fill_from(current_user)

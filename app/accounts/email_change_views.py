@@ -8,7 +8,7 @@ mail scanner makes) completes the change.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -30,8 +30,8 @@ def _change_key() -> str:
                deduct_when=succeeded, scope="email-change")
 @login_required
 def change_email():
-    if not sessions.recently_authenticated():
-        return redirect(url_for(".reauthenticate", next=request.path))
+    if (detour := sessions.reauthentication_detour()) is not None:
+        return detour
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():
         wanted = operations.normalise_email(form.email.data)

@@ -160,9 +160,9 @@ def oidc_link():
     """Link the provider named in ?provider= to the signed-in account (password first)."""
     if (provider := oidc.provider(request.args.get("provider", ""))) is None:
         return _not_set_up(to_account=True)
-    if not sessions.recently_authenticated():
-        return redirect(url_for(".reauthenticate",
-                                next=url_for(".oidc_link", provider=provider.name)))
+    detour = sessions.reauthentication_detour(url_for(".oidc_link", provider=provider.name))
+    if detour is not None:
+        return detour
     if any(link.provider == provider.name for link in operations.oidc_links_of(current_user)):
         flash(_("%(provider)s is already linked to your account.", provider=provider.label),
               "info")

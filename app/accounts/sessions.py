@@ -11,7 +11,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, g, request, session
+from flask import current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
 
 from app.accounts.models import User, UserSession
 from app.db import db, utcnow
@@ -143,3 +144,11 @@ def recently_authenticated() -> bool:
         return False
     window = timedelta(minutes=current_app.config["REAUTH_MINUTES"])
     return utcnow() - record.reauthenticated_at <= window
+
+
+def reauthentication_detour(next_url: str | None = None) -> Response | None:
+    """To the password page if it was not given again lately, then back to ``next_url``
+    (this request's path by default); None if it was."""
+    if recently_authenticated():
+        return None
+    return redirect(url_for("accounts.reauthenticate", next=next_url or request.path))

@@ -353,16 +353,10 @@ def reauthenticate():
     return render_template("accounts/reauth.html", form=form)
 
 
-def _require_recent_auth():
-    if not sessions.recently_authenticated():
-        return redirect(url_for(".reauthenticate", next=request.path))
-    return None
-
-
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    if (detour := _require_recent_auth()) is not None:
+    if (detour := sessions.reauthentication_detour()) is not None:
         return detour
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
@@ -375,7 +369,7 @@ def change_password():
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @roles_required(Role.THERAPIST, Role.ADMIN)
 def new_recovery_codes():
-    if (detour := _require_recent_auth()) is not None:
+    if (detour := sessions.reauthentication_detour()) is not None:
         return detour
     form = forms.ConfirmForm()
     if form.validate_on_submit():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
-from flask import request as http_request
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -24,8 +23,8 @@ bp = Blueprint("erasure", __name__)
 @roles_required(Role.PATIENT)
 def ask():
     """Ask for erasure, after the password again (accounts.reauthenticate)."""
-    if not sessions.recently_authenticated():
-        return redirect(url_for("accounts.reauthenticate", next=http_request.path))
+    if (detour := sessions.reauthentication_detour()) is not None:
+        return detour
     form = ConfirmForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
