@@ -279,11 +279,7 @@ def _register(person: dict[str, Any], form: forms.OidcRegisterForm, terms) -> No
             terms=terms, contact=form.details(),
         )
     except operations.EmailTaken:
-        existing = operations.find_by_email(form.email.data)
-        if existing is not None:
-            record(Action.READ, "account", existing.id,
-                   patient_id=existing.id if existing.is_patient else None)
-            notices.send_registration_notice(existing, already_registered=True)
+        notices.notify_owner(form.email.data)
         return
     operations.link_oidc(user, person["provider"], person["sub"], person.get("national_id"))
     token = recovery.issue(user, recovery.VERIFY)
