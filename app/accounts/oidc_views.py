@@ -25,10 +25,9 @@ from app.accounts.models import User
 from app.accounts.views import (
     NEXT,
     _complete_login,
-    _current_language,
     _start_second_factor,
     bp,
-    terms_for,
+    registration_terms,
 )
 from app.audit.models import Action, Outcome
 from app.audit.operations import record
@@ -253,9 +252,7 @@ def oidc_register():
     if (provider := oidc.provider(person["provider"])) is None:
         return _not_set_up()
     form = forms.OidcRegisterForm()
-    if request.method == "GET":
-        form.language.data = _current_language()
-    terms = terms_for(form.language.data if form.language.data in ("da", "en") else "da")
+    terms = registration_terms(form)
     if form.validate_on_submit():
         _register(person, form, terms)
         session.pop(REGISTERING, None)

@@ -270,9 +270,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = forms.RegisterForm()
-    if request.method == "GET":
-        form.language.data = _current_language()
-    terms = terms_for(form.language.data if form.language.data in ("da", "en") else "da")
+    terms = registration_terms(form)
     if form.validate_on_submit():
         notices.register_or_notify_owner(form, terms)
         # The same answer whether or not the email was taken: the page must not tell a
@@ -286,6 +284,14 @@ def register():
 
 def _current_language() -> str:
     return str(get_locale())
+
+
+def registration_terms(form):
+    """The terms a registration form shows: in the page's language at first, then in the
+    language the form asks for (Danish if it asks for neither)."""
+    if request.method == "GET":
+        form.language.data = _current_language()
+    return terms_for(form.language.data if form.language.data in ("da", "en") else "da")
 
 
 # --- language ------------------------------------------------------------------------------
