@@ -65,9 +65,8 @@ def required():
 
 @bp.route("/account/contact", methods=["GET", "POST"])
 @roles_required(Role.PATIENT)
+@sessions.reauthentication_required
 def edit():
-    if (detour := sessions.reauthentication_detour()) is not None:
-        return detour
     form = ContactForm()
     if not form.is_submitted():
         form.fill_from(current_user)

@@ -29,9 +29,8 @@ def _change_key() -> str:
 @limiter.limit(setting_limit("EMAIL_CHANGE_LIMIT"), key_func=_change_key, methods=["POST"],
                deduct_when=succeeded, scope="email-change")
 @login_required
+@sessions.reauthentication_required
 def change_email():
-    if (detour := sessions.reauthentication_detour()) is not None:
-        return detour
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():
         wanted = operations.normalise_email(form.email.data)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
 
 from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
@@ -152,3 +155,15 @@ def reauthentication_detour(next_url: str | None = None) -> Response | None:
     if recently_authenticated():
         return None
     return redirect(url_for("accounts.reauthenticate", next=next_url or request.path))
+
+
+def reauthentication_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A view that asks for the password again first (``reauthentication_detour``)."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if (detour := reauthentication_detour()) is not None:
+            return detour
+        return view(*args, **kwargs)
+
+    return checked

@@ -361,9 +361,8 @@ def reauthenticate():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@sessions.reauthentication_required
 def change_password():
-    if (detour := sessions.reauthentication_detour()) is not None:
-        return detour
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         operations.set_password(current_user, form.password.data)
@@ -374,9 +373,8 @@ def change_password():
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @roles_required(Role.THERAPIST, Role.ADMIN)
+@sessions.reauthentication_required
 def new_recovery_codes():
-    if (detour := sessions.reauthentication_detour()) is not None:
-        return detour
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         codes = operations.replace_recovery_codes(current_user)

@@ -21,10 +21,9 @@ bp = Blueprint("erasure", __name__)
 
 @bp.route("/account/erasure", methods=["GET", "POST"])
 @roles_required(Role.PATIENT)
+@sessions.reauthentication_required
 def ask():
     """Ask for erasure, after the password again (accounts.reauthenticate)."""
-    if (detour := sessions.reauthentication_detour()) is not None:
-        return detour
     form = ConfirmForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
