@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app import crisis
 from app.accounts.models import User
 from app.audit.models import Action
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.caseload.loaders import current_therapist_id
 from app.caseload.operations import record_contact
 from app.db import db, insert_or_ignore, utcnow
@@ -172,10 +172,7 @@ def enrol(patient: User, programme: ProgrammeRecord, therapist: User | None) -> 
             return existing
     enrolment = Enrolment(patient_id=patient.id, programme_id=programme.id,
                           therapist_id=therapist.id if therapist else None)
-    db.session.add(enrolment)
-    db.session.flush()
-    record(Action.CREATE, "enrolment", enrolment.id, patient_id=patient.id)
-    return enrolment
+    return add_recorded(enrolment, "enrolment", patient_id=patient.id)
 
 
 def end_enrolment(enrolment: Enrolment) -> None:
@@ -329,10 +326,7 @@ def submit_homework(patient: User, module: ModuleRecord, answer: ExerciseAnswer,
         patient_id=patient.id, therapist_id=therapist_id, answer_id=answer.id,
         module_id=module.id, text=answer.data.get("text", ""),
     )
-    db.session.add(submission)
-    db.session.flush()
-    record(Action.CREATE, "homework", submission.id, patient_id=patient.id)
-    return submission
+    return add_recorded(submission, "homework", patient_id=patient.id)
 
 
 def give_feedback(submission: HomeworkSubmission, *, by: User, text: str) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import selectinload
 
 from app import crisis, dates
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, require_confirm
 from app.accounts.models import Role
 from app.audit.models import Action
 from app.audit.operations import record, record_many
@@ -189,8 +189,7 @@ def save_answer(slug: str, module_slug: str, block_id: str):
     block = operations.block_of(module, block_id, language())
     if block is None or block.type not in READERS:  # a VR block keeps no answer
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     back = url_for(".module", slug=slug, module_slug=module_slug) + f"#block-{block.id}"
     try:
         parsed = parse_answer(block, request.form)
@@ -230,8 +229,7 @@ def send_homework(slug: str, module_slug: str, block_id: str):
 @roles_required(Role.PATIENT)
 def complete(slug: str, module_slug: str):
     enrolment, module = _own_open_module(slug, module_slug)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     operations.complete_module(enrolment, module)
     flash(_("Well done. The module is marked as done."), "success")
     following = operations.next_module(enrolment)
@@ -332,8 +330,7 @@ def unlock(enrolment_id: int, module_id: int):
     module = db.session.get(ModuleRecord, module_id)
     if module is None or module.programme_id != enrolment.programme_id:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     operations.unlock_module(enrolment, module, current_user)
     flash(_("The module is open for the patient."), "success")
     return redirect(url_for("caseload.patient", patient_id=enrolment.patient_id))

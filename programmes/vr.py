@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.models import Action
-from app.audit.operations import record, record_many
+from app.audit.operations import add_recorded, record, record_many
 from app.charts import Chart, Series
 from app.db import db, utcnow
 from programmes import content, vr_care
@@ -46,10 +46,7 @@ def open_session(patient: User, enrolment: Enrolment, module: ModuleRecord,
                         block_id=block.id, scene=scene, highest_level=0,
                         start_level=vr_care.start_level_for(patient, scene,
                                                             len(block.fields["levels"])))
-    db.session.add(session)
-    db.session.flush()
-    record(Action.CREATE, "vr_session", session.id, patient_id=patient.id)
-    return session
+    return add_recorded(session, "vr_session", patient_id=patient.id)
 
 
 def own_session(patient: User, session_id: int) -> VrSession | None:

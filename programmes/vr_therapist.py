@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, require_confirm
 from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.caseload.loaders import current_therapist_id, get_patient_for_user, get_record_for_user
@@ -82,8 +82,7 @@ def vr_unassign(patient_id: int, scene: str):
     patient = _own_patient(patient_id, Action.UPDATE)
     if scene not in vr_care.SCENES:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     if vr_care.unassign(patient, scene):
         flash(_("The %(scene)s scene is no longer assigned.", scene=vr.scene_name(scene)),
               "success")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.models import Action
-from app.audit.operations import record, record_many
+from app.audit.operations import add_recorded, record, record_many
 from app.db import db, utcnow
 from safety.models import SafetyPlan, SafetyPlanVersion
 from safety.sections import MAX_ITEM_LENGTH, MAX_ITEMS, SECTION_IDS
@@ -92,9 +92,7 @@ def save_version(patient: User, sections: Mapping[str, Sequence[str]], *, by: Us
     plan = plan_for(patient.id)
     if plan is None:
         plan = SafetyPlan(patient_id=patient.id, current_number=0)
-        db.session.add(plan)
-        db.session.flush()
-        record(Action.CREATE, "safety_plan", plan.id, patient_id=patient.id)
+        add_recorded(plan, "safety_plan", patient_id=patient.id)
     elif current_version(plan).sections == content:
         raise NothingChanged(plan.id)
     now = utcnow()

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
-from app.audit.operations import record, record_many
+from app.audit.operations import add_recorded, record, record_many
 from app.caseload.loaders import current_therapist_id, get_record_for_user
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
@@ -79,10 +79,7 @@ def log_contact(alert: RiskAlert, *, by: User, method: str, outcome: str, note: 
     attempt = ContactAttempt(alert_id=alert.id, patient_id=alert.patient_id, by_id=by.id,
                              attempted_at=at or utcnow(), method=method, outcome=outcome,
                              note=note.strip())
-    db.session.add(attempt)
-    db.session.flush()
-    record(Action.CREATE, "risk_contact_attempt", attempt.id, patient_id=alert.patient_id)
-    return attempt
+    return add_recorded(attempt, "risk_contact_attempt", patient_id=alert.patient_id)
 
 
 def acknowledge(alert: RiskAlert, *, by: User, note: str,

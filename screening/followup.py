@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.db import db, utcnow
 from app.security import patient_data, roles_required
 from app.signals import Panel, Reminder, StepChange
@@ -36,10 +36,7 @@ def schedule(patient: User, step_assignment_id: int, discharged_at: datetime) ->
         patient_id=patient.id, step_assignment_id=step_assignment_id,
         discharged_at=discharged_at,
         due_at=discharged_at + timedelta(days=current_app.config["FOLLOWUP_DAYS"]))
-    db.session.add(followup)
-    db.session.flush()
-    record(Action.CREATE, "followup", followup.id, patient_id=patient.id)
-    return followup
+    return add_recorded(followup, "followup", patient_id=patient.id)
 
 
 def on_step_assigned(sender: User, *, change: StepChange, **_kwargs) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.caseload.loaders import current_therapist_id
 from app.caseload.models import CareAssignment
 from app.caseload.operations import current_step, set_step
@@ -78,10 +78,7 @@ def start(patient: User) -> Screening:
     if existing is not None:
         return existing
     screening = Screening(patient_id=patient.id, drafts={})
-    db.session.add(screening)
-    db.session.flush()
-    record(Action.CREATE, "screening", screening.id, patient_id=patient.id)
-    return screening
+    return add_recorded(screening, "screening", patient_id=patient.id)
 
 
 def next_page(screening: Screening) -> str | None:

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app import notify
 from app.accounts.contact import crisis_page
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, require_confirm
 from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.audit.operations import record, record_many
@@ -67,8 +67,7 @@ def index():
 @bp.route("/screening/start", methods=["POST"])
 @roles_required(Role.PATIENT)
 def start():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     screening = operations.start(current_user)
     return redirect(_page_url(screening))
 
@@ -165,8 +164,7 @@ def confirm():
 @bp.route("/screening/submit", methods=["POST"])
 @roles_required(Role.PATIENT)
 def submit():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     screening = operations.in_progress_for(current_user)
     if screening is None:
         # A second click on "Send": the first one was stored.

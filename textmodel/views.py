@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import textmodel
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, require_confirm
 from app.accounts.models import Role
 from app.security import roles_required
 from app.signals import NavEntry, flattened, nav_entries, sorted_panels, text_model_panels
@@ -41,8 +41,7 @@ def status():
 @bp.route("/admin/text-model/load", methods=["POST"])
 @roles_required(Role.ADMIN)
 def load():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     encoder = textmodel.get_encoder()
     try:
         seconds = encoder.load()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.audit.models import Action
-from app.audit.operations import record, record_many
+from app.audit.operations import add_recorded, record, record_many
 from app.caseload.loaders import current_therapist_id
 from app.caseload.models import TreatmentContact
 from app.db import db
@@ -69,10 +69,7 @@ def book(*, therapist: User, patient: User, starts_at: datetime, duration_minute
         sequence=0,
         created_by_id=by.id,
     )
-    db.session.add(appointment)
-    db.session.flush()
-    record(Action.CREATE, "appointment", appointment.id, patient_id=patient.id)
-    return appointment
+    return add_recorded(appointment, "appointment", patient_id=patient.id)
 
 
 def reschedule(appointment: Appointment, *, starts_at: datetime, duration_minutes: int,
@@ -217,9 +214,7 @@ def _record_contact(appointment: Appointment, state: RoomState) -> None:
         duration_minutes=max(1, round(state.call_time.total_seconds() / 60)),
         source_id=str(appointment.id),
     )
-    db.session.add(contact)
-    db.session.flush()
-    record(Action.CREATE, "treatment_contact", contact.id, patient_id=appointment.patient_id)
+    add_recorded(contact, "treatment_contact", patient_id=appointment.patient_id)
 
 
 def is_open(appointment: Appointment, now: datetime) -> bool:

@@ -64,8 +64,7 @@ def _managed_user(user_id: int) -> User:
 def _confirmed(user_id: int, change: Callable[[User], object], done: str):
     """A confirmed one-step change to a managed account, then back to the list."""
     user = _managed_user(user_id)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
+    forms.require_confirm()
     change(user)
     flash(done, "success")
     return redirect(_back_to_list(user))
@@ -91,8 +90,7 @@ def admin_toggle_duty(user_id: int):
     user = _managed_user(user_id)
     if not user.is_therapist:
         abort(404)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
+    forms.require_confirm()
     user.on_duty = not user.on_duty
     message = (_("The therapist is now on duty.") if user.on_duty
                else _("The therapist is no longer on duty."))

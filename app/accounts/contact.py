@@ -65,9 +65,8 @@ def required():
 
 @bp.route("/account/contact", methods=["GET", "POST"])
 @roles_required(Role.PATIENT)
+@sessions.reauthentication_required
 def edit():
-    if not sessions.recently_authenticated():
-        return redirect(url_for("accounts.reauthenticate", next=request.path))
     form = ContactForm()
     if not form.is_submitted():
         form.fill_from(current_user)

@@ -8,7 +8,7 @@ mail scanner makes) completes the change.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,9 +29,8 @@ def _change_key() -> str:
 @limiter.limit(setting_limit("EMAIL_CHANGE_LIMIT"), key_func=_change_key, methods=["POST"],
                deduct_when=succeeded, scope="email-change")
 @login_required
+@sessions.reauthentication_required
 def change_email():
-    if not sessions.recently_authenticated():
-        return redirect(url_for(".reauthenticate", next=request.path))
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():
         wanted = operations.normalise_email(form.email.data)
@@ -50,9 +49,7 @@ def change_email():
 @bp.route("/account/email/cancel", methods=["POST"])
 @login_required
 def cancel_email_change():
-    form = forms.ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
+    forms.require_confirm()
     if email_change.cancel(current_user):
         flash(_("The change of email address is cancelled. The link no longer works."), "info")
     return redirect(url_for(".account"))

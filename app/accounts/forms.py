@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -175,6 +176,12 @@ class CreateClinicianForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare POST form: CSRF is its only field."""
+
+
+def require_confirm() -> None:
+    """Refuse (400) a button's POST whose ConfirmForm does not validate (no CSRF token)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
 
 
 class ForgotPasswordForm(FlaskForm):

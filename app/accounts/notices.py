@@ -63,6 +63,16 @@ def send_registration_notice(user: User, *, already_registered: bool,
         current_app.logger.warning("registration email not sent: %s", type(exc).__name__)
 
 
+def notify_owner(email: str) -> None:
+    """Tell the owner of this address (if it has one) that someone tried to register it."""
+    existing = operations.find_by_email(email)
+    if existing is not None:
+        # Her name and address were read to write to her: her access log shows it.
+        record(Action.READ, "account", existing.id,
+               patient_id=existing.id if existing.is_patient else None)
+        send_registration_notice(existing, already_registered=True)
+
+
 def register_or_notify_owner(form, terms) -> None:
     """Register the patient, or tell the email's owner that someone tried; nothing else."""
     try:
@@ -78,12 +88,7 @@ def register_or_notify_owner(form, terms) -> None:
     except operations.EmailTaken:
         # create_user hashed the password before it looked, so this answer takes as
         # long as a real registration.
-        existing = operations.find_by_email(form.email.data)
-        if existing is not None:
-            # Her name and address were read to write to her: her access log shows it.
-            record(Action.READ, "account", existing.id,
-                   patient_id=existing.id if existing.is_patient else None)
-            send_registration_notice(existing, already_registered=True)
+        notify_owner(form.email.data)
     else:
         token = recovery.issue(user, recovery.VERIFY)
         send_registration_notice(user, already_registered=False, verify_token=token)

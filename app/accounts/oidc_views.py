@@ -25,10 +25,9 @@ from app.accounts.models import User
 from app.accounts.views import (
     NEXT,
     _complete_login,
-    _current_language,
     _start_second_factor,
     bp,
-    terms_for,
+    registration_terms,
 )
 from app.audit.models import Action, Outcome
 from app.audit.operations import record
@@ -160,9 +159,9 @@ def oidc_link():
     """Link the provider named in ?provider= to the signed-in account (password first)."""
     if (provider := oidc.provider(request.args.get("provider", ""))) is None:
         return _not_set_up(to_account=True)
-    if not sessions.recently_authenticated():
-        return redirect(url_for(".reauthenticate",
-                                next=url_for(".oidc_link", provider=provider.name)))
+    detour = sessions.reauthentication_detour(url_for(".oidc_link", provider=provider.name))
+    if detour is not None:
+        return detour
     if any(link.provider == provider.name for link in operations.oidc_links_of(current_user)):
         flash(_("%(provider)s is already linked to your account.", provider=provider.label),
               "info")
@@ -253,9 +252,7 @@ def oidc_register():
     if (provider := oidc.provider(person["provider"])) is None:
         return _not_set_up()
     form = forms.OidcRegisterForm()
-    if request.method == "GET":
-        form.language.data = _current_language()
-    terms = terms_for(form.language.data if form.language.data in ("da", "en") else "da")
+    terms = registration_terms(form)
     if form.validate_on_submit():
         _register(person, form, terms)
         session.pop(REGISTERING, None)
@@ -279,11 +276,7 @@ def _register(person: dict[str, Any], form: forms.OidcRegisterForm, terms) -> No
             terms=terms, contact=form.details(),
         )
     except operations.EmailTaken:
-        existing = operations.find_by_email(form.email.data)
-        if existing is not None:
-            record(Action.READ, "account", existing.id,
-                   patient_id=existing.id if existing.is_patient else None)
-            notices.send_registration_notice(existing, already_registered=True)
+        notices.notify_owner(form.email.data)
         return
     operations.link_oidc(user, person["provider"], person["sub"], person.get("national_id"))
     token = recovery.issue(user, recovery.VERIFY)

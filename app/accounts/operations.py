@@ -13,7 +13,7 @@ from app.accounts import mfa, passwords, sessions
 from app.accounts.models import Consent, OidcLink, RecoveryCode, Role, User
 from app.accounts.terms import Terms
 from app.audit.models import Action
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.db import add_if_unique, db, release_write_lock, take_write_lock, utcnow
 
 
@@ -110,10 +110,7 @@ def record_consent(user: User, terms: Terms) -> Consent:
         terms_text_sha256=hashlib.sha256(terms.text.encode()).hexdigest(),
         ip=request.remote_addr,
     )
-    db.session.add(consent)
-    db.session.flush()
-    record(Action.CREATE, "consent", consent.id, patient_id=user.id)
-    return consent
+    return add_recorded(consent, "consent", patient_id=user.id)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -233,7 +230,4 @@ def link_oidc(user: User, provider: str, subject: str, national_id: str | None) 
     """Let this provider's subject sign in as ``user``; audited as a change to the account."""
     link = OidcLink(user_id=user.id, provider=provider, subject=subject,
                     national_id=national_id or None)
-    db.session.add(link)
-    db.session.flush()
-    record(Action.CREATE, "oidc_link", link.id, patient_id=user.id if user.is_patient else None)
-    return link
+    return add_recorded(link, "oidc_link", patient_id=user.id if user.is_patient else None)

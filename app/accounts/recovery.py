@@ -21,7 +21,7 @@ from flask_mail import Message
 from app.accounts import operations, passwords, sessions
 from app.accounts.models import AccountToken, User
 from app.audit.models import Action
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.db import db, release_write_lock, utcnow
 
 RESET = "reset"
@@ -78,9 +78,7 @@ def issue(user: User, purpose: str, email: str | None = None) -> str:
     row = AccountToken(token_hash=_hash(token), user_id=user.id, purpose=purpose,
                        email=email or user.email, created_at=now,
                        expires_at=now + _lifetime(purpose))
-    db.session.add(row)
-    db.session.flush()
-    record(Action.CREATE, f"{purpose}_link", row.id, patient_id=_patient_id(user))
+    add_recorded(row, f"{purpose}_link", patient_id=_patient_id(user))
     return token
 
 

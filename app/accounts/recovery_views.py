@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, make_response, redirect, render_template, session, url_for
+from flask import flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -125,9 +125,7 @@ def _resend_key() -> str:
                methods=["POST"], scope="verify-resend")
 @roles_required(Role.PATIENT)
 def resend_verification():
-    form = forms.ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
+    forms.require_confirm()
     if current_user.email_verified:
         flash(_("Your email address is already confirmed."), "info")
     else:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
 
-from flask import current_app, g, request, session
+from flask import current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
 
 from app.accounts.models import User, UserSession
 from app.db import db, utcnow
@@ -143,3 +147,23 @@ def recently_authenticated() -> bool:
         return False
     window = timedelta(minutes=current_app.config["REAUTH_MINUTES"])
     return utcnow() - record.reauthenticated_at <= window
+
+
+def reauthentication_detour(next_url: str | None = None) -> Response | None:
+    """To the password page if it was not given again lately, then back to ``next_url``
+    (this request's path by default); None if it was."""
+    if recently_authenticated():
+        return None
+    return redirect(url_for("accounts.reauthenticate", next=next_url or request.path))
+
+
+def reauthentication_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A view that asks for the password again first (``reauthentication_detour``)."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if (detour := reauthentication_detour()) is not None:
+            return detour
+        return view(*args, **kwargs)
+
+    return checked

@@ -270,9 +270,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = forms.RegisterForm()
-    if request.method == "GET":
-        form.language.data = _current_language()
-    terms = terms_for(form.language.data if form.language.data in ("da", "en") else "da")
+    terms = registration_terms(form)
     if form.validate_on_submit():
         notices.register_or_notify_owner(form, terms)
         # The same answer whether or not the email was taken: the page must not tell a
@@ -286,6 +284,14 @@ def register():
 
 def _current_language() -> str:
     return str(get_locale())
+
+
+def registration_terms(form):
+    """The terms a registration form shows: in the page's language at first, then in the
+    language the form asks for (Danish if it asks for neither)."""
+    if request.method == "GET":
+        form.language.data = _current_language()
+    return terms_for(form.language.data if form.language.data in ("da", "en") else "da")
 
 
 # --- language ------------------------------------------------------------------------------
@@ -353,17 +359,10 @@ def reauthenticate():
     return render_template("accounts/reauth.html", form=form)
 
 
-def _require_recent_auth():
-    if not sessions.recently_authenticated():
-        return redirect(url_for(".reauthenticate", next=request.path))
-    return None
-
-
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@sessions.reauthentication_required
 def change_password():
-    if (detour := _require_recent_auth()) is not None:
-        return detour
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         operations.set_password(current_user, form.password.data)
@@ -374,9 +373,8 @@ def change_password():
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @roles_required(Role.THERAPIST, Role.ADMIN)
+@sessions.reauthentication_required
 def new_recovery_codes():
-    if (detour := _require_recent_auth()) is not None:
-        return detour
     form = forms.ConfirmForm()
     if form.validate_on_submit():
         codes = operations.replace_recovery_codes(current_user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import groupby
+from typing import Any, Protocol, TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
@@ -23,6 +24,14 @@ from app.db import db, take_write_lock, utcnow
 
 # Any constant works; it names the lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK_KEY = 0x5354_4550  # "STEP"
+
+
+class _Identified(Protocol):
+    id: Any
+
+
+_Row = TypeVar("_Row", bound=_Identified)
+
 
 # Rows added in the session's open transaction, kept so that reads survive a rollback.
 _PENDING = "audit_pending"
@@ -134,6 +143,20 @@ def record(
     outcome: Outcome = Outcome.ALLOWED,
 ) -> None:
     _append(_rows(action, resource_type, [(resource_id, patient_id)], outcome))
+
+
+def add_recorded(
+    row: _Row,
+    resource_type: str,
+    *,
+    patient_id: int | None,
+    action: Action = Action.CREATE,
+) -> _Row:
+    """Add a new row to the session, flush it for its id, and audit its writing."""
+    db.session.add(row)
+    db.session.flush()
+    record(action, resource_type, row.id, patient_id=patient_id)
+    return row
 
 
 def record_many(

@@ -6,7 +6,7 @@ from sqlalchemy import func
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.caseload.models import (
     CareAssignment,
     ClinicalAlert,
@@ -54,10 +54,7 @@ def assign(patient: User, therapist: User, *, by: User | None) -> CareAssignment
     assignment = CareAssignment(
         patient_id=patient.id, therapist_id=therapist.id, assigned_by_id=by.id if by else None
     )
-    db.session.add(assignment)
-    db.session.flush()
-    record(Action.UPDATE, "care_assignment", assignment.id, patient_id=patient.id)
-    return assignment
+    return add_recorded(assignment, "care_assignment", patient_id=patient.id, action=Action.UPDATE)
 
 
 def current_step(patient: User) -> StepAssignment | None:
@@ -94,9 +91,7 @@ def set_step(
     assignment = StepAssignment(
         patient_id=patient.id, step=step, decided_by_id=by.id if by else None, reason=reason
     )
-    db.session.add(assignment)
-    db.session.flush()
-    record(Action.UPDATE, "step", assignment.id, patient_id=patient.id)
+    add_recorded(assignment, "step", patient_id=patient.id, action=Action.UPDATE)
     send(step_assigned, patient, change=StepChange(patient, step, therapist, by, reason,
                                                   context or {}))
     return assignment
@@ -147,10 +142,7 @@ def open_clinical_alert_counts(patient_ids: list[int]) -> dict[int, int]:
 
 def add_note(patient: User, author: User, body: str) -> ClinicianNote:
     note = ClinicianNote(patient_id=patient.id, author_id=author.id, body=body.strip())
-    db.session.add(note)
-    db.session.flush()
-    record(Action.CREATE, "clinician_note", note.id, patient_id=patient.id)
-    return note
+    return add_recorded(note, "clinician_note", patient_id=patient.id)
 
 
 def record_disclosure(patient: User | None, *, by: User | None, kind: str, recipient: str,

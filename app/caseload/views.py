@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from app import content
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, require_confirm
 from app.accounts.models import Consent, Role, User
 from app.audit.models import Action
 from app.audit.operations import record, record_many
@@ -177,8 +177,7 @@ def change_step(patient_id: int):
 def acknowledge_alert(alert_id: int):
     alert = get_record_for_user(ClinicalAlert, alert_id, resource_type="clinical_alert",
                                 action=Action.UPDATE)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     if alert.acknowledged_at is None:
         clinical_alerts.acknowledge(alert, current_user)
         flash(_("The alert is acknowledged."), "success")

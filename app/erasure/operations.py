@@ -20,7 +20,7 @@ from sqlalchemy import func
 from app.accounts import passwords, sessions
 from app.accounts.models import User
 from app.audit.models import Action, AuditEvent
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.db import db, utcnow
 from app.erasure import references
 from app.erasure.models import ErasureRequest, ErasureStatus
@@ -64,10 +64,7 @@ def request_erasure(user: User) -> ErasureRequest:
     sessions.end_all_for(user, "erasure")
     found = ErasureRequest(user_id=user.id, requested_at=utcnow(),
                            status=ErasureStatus.PENDING)
-    db.session.add(found)
-    db.session.flush()
-    record(Action.CREATE, "erasure_request", found.id, patient_id=user.id)
-    return found
+    return add_recorded(found, "erasure_request", patient_id=user.id)
 
 
 def last_clinical_entry(user_id: int) -> datetime | None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, url_for
-from flask import request as http_request
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app.accounts import sessions
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, require_confirm
 from app.accounts.models import Role
 from app.audit.models import Action
 from app.audit.operations import record, record_many
@@ -22,10 +21,9 @@ bp = Blueprint("erasure", __name__)
 
 @bp.route("/account/erasure", methods=["GET", "POST"])
 @roles_required(Role.PATIENT)
+@sessions.reauthentication_required
 def ask():
     """Ask for erasure, after the password again (accounts.reauthenticate)."""
-    if not sessions.recently_authenticated():
-        return redirect(url_for("accounts.reauthenticate", next=http_request.path))
     form = ConfirmForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
@@ -64,8 +62,7 @@ def admin_anonymise(request_id: int):
     found = db.session.get(ErasureRequest, request_id)
     if found is None:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm()
     try:
         operations.anonymise_now(found, current_user._get_current_object())
     except operations.HasClinicalEntries:

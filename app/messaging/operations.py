@@ -11,7 +11,7 @@ from sqlalchemy import func
 from app import crisis, signals
 from app.accounts.models import User
 from app.audit.models import Action
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.caseload.models import CareAssignment
 from app.db import db, utcnow
 from app.messaging.models import Message
@@ -53,9 +53,7 @@ def send(patient: User, sender: User, body: str) -> Message:
     if len(body) > MAX_LENGTH:
         raise MessageRefused("too_long")
     message = Message(patient_id=patient.id, sender_id=sender.id, body=body)
-    db.session.add(message)
-    db.session.flush()
-    record(Action.CREATE, "message", message.id, patient_id=patient.id)
+    add_recorded(message, "message", patient_id=patient.id)
     if sender.id == patient.id:
         _written(PatientText(patient, body, "message"))
     return message

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.accounts.models import Role
 from app.audit.models import Action
-from app.audit.operations import record
+from app.audit.operations import add_recorded, record
 from app.db import db, utcnow
 from app.security import roles_required
 from app.signals.pages import NavEntry
@@ -82,9 +82,7 @@ def new_client():
         client = FhirClient(name=form.name.data.strip(), client_id=secrets.token_urlsafe(16),
                             public_key=form.public_key.data.strip(),
                             scopes=" ".join(form.scopes.data))
-        db.session.add(client)
-        db.session.flush()
-        record(Action.CREATE, "fhir_client", client.id, patient_id=None)
+        add_recorded(client, "fhir_client", patient_id=None)
         db.session.commit()
         flash(_("%(name)s is registered. Give the system its client id: %(client_id)s",
                 name=client.name, client_id=client.client_id), "success")
