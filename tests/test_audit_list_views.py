@@ -140,3 +140,21 @@ def test_it_keeps_a_list_view_when_the_request_fails(app, personas):
         assert audited_patients("caseload_row") == [personas.alice.id]
         assert verify_chain()[1] is None
 
+
+
+def test_it_writes_a_long_lists_lines_in_chunks_and_keeps_the_chain(app, personas, monkeypatch):
+    from app.audit import operations
+
+    def statements(chunk):
+        monkeypatch.setattr(operations, "_LINES_PER_INSERT", chunk)
+        with app.test_request_context():
+            login_user(db.session.get(type(personas.theo), personas.theo.id))
+            with QueryCounter(db.engine) as counter:
+                record_many(Action.READ, "caseload_row", [(p, p) for p in range(1, 6)])
+            db.session.commit()
+            assert verify_chain()[1] is None
+        return counter.count
+
+    assert statements(2) == statements(1000) + 2  # 3 INSERTs of lines (2 + 2 + 1), not 1
+    lines = [patient for _event, patient, _resource in _members(app)]
+    assert sorted(lines) == sorted([1, 2, 3, 4, 5] * 2)
