@@ -81,7 +81,7 @@ def test_it_pings_no_sqlite_connection_on_checkout(app):
         assert engine.pool._pre_ping is True
 
 
-def test_it_parses_a_datetime_pattern_once_per_locale(app, monkeypatch):
+def test_it_parses_each_datetime_pattern_once_per_locale(app, monkeypatch):
     parsed = []
     original = dates.dates.parse_pattern
 
@@ -90,12 +90,14 @@ def test_it_parses_a_datetime_pattern_once_per_locale(app, monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(dates.dates, "parse_pattern", counting)
-    dates._pattern.cache_clear()
+    for cached in (dates._pattern, dates._day_text, dates._time_text):
+        cached.cache_clear()
     start = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     with app.test_request_context():
         shown = {app.jinja_env.filters["datetime"](start + timedelta(hours=h)) for h in range(50)}
     assert len(shown) == 50
-    assert len(parsed) == 1
+    # A date and time is its day's pattern and its time of day's, each parsed once.
+    assert sorted(pattern for pattern, *_rest in parsed) == ["HH:mm", "d MMM y"]
 
 
 def test_it_takes_the_audit_chain_only_at_the_end_of_a_record_page(app, client, personas):
