@@ -81,12 +81,13 @@ end
 # --- the database and the signed-in therapist -------------------------------------------------
 
 
-def prepare(database_url: str, env: dict[str, str], args) -> dict:
-    """Migrate, seed, sign in; count each page's SQL statements in-process."""
-    os.environ.update(env)
+def seeded_app(database_url: str, *, patients: int, caseload: int, weeks: int,
+               analyse: bool = False):
+    """Stepcare on ``database_url`` (PostgreSQL's dropped and created anew), migrated and
+    seeded, with the bench therapist signed in: (app, seeded, seeding seconds, cookie)."""
     from clinic_seed import seed, signed_in_cookie
     from flask_migrate import upgrade
-    from sqlalchemy import event
+    from sqlalchemy import text
 
     from app import create_app
     from app.db import db
@@ -100,9 +101,26 @@ def prepare(database_url: str, env: dict[str, str], args) -> dict:
         load_content(app.config["CONTENT_DIR"])
         db.session.commit()
         started = time.perf_counter()
-        seeded = seed(patients=args.patients, caseload=args.caseload, weeks=args.weeks)
-        seed_seconds = time.perf_counter() - started
+        seeded = seed(patients=patients, caseload=caseload, weeks=weeks)
+        seconds = time.perf_counter() - started
+        if analyse and database_url.startswith("postgresql"):
+            # A live clinic's tables have statistics (autovacuum); a bulk load has none yet.
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
         cookie = signed_in_cookie(app, seeded.therapist_id)
+    return app, seeded, seconds, cookie
+
+
+def prepare(database_url: str, env: dict[str, str], args) -> dict:
+    """Migrate, seed, sign in; count each page's SQL statements in-process."""
+    os.environ.update(env)
+    from sqlalchemy import event
+
+    from app.db import db
+
+    app, seeded, seed_seconds, cookie = seeded_app(
+        database_url, patients=args.patients, caseload=args.caseload, weeks=args.weeks)
+    with app.app_context():
         engine = db.engine
     client = app.test_client()
     client.set_cookie(COOKIE_NAME, cookie)

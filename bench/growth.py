@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT), *(p for p in sys.path if p not in (str(ROOT), str(ROOT / "bench"))),
                str(ROOT / "bench")]
 
-from caseload import PG_DATABASE, PG_SERVER, _recreate_postgres_database  # noqa: E402
+from caseload import PG_DATABASE, PG_SERVER, seeded_app  # noqa: E402
 from inprocess import COOKIE_NAME, count_statements  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "RESULTS.md"
@@ -49,29 +49,8 @@ def _clinic(database_url: str, patients: int, workdir: Path):
         "STEPCARE_ENV": "development", "STEPCARE_SECRET_KEY": secrets.token_urlsafe(48),
         "STEPCARE_DEFAULT_LANGUAGE": "en", "STEPCARE_RATELIMIT_STORAGE_URI": "memory://",
         "STEPCARE_INSTANCE_PATH": str(workdir), "DATABASE_URL": database_url})
-    from clinic_seed import seed, signed_in_cookie
-    from flask_migrate import upgrade
-    from sqlalchemy import text
-
-    from app import create_app
-    from app.db import db
-    from programmes.operations import load_content
-
-    if database_url.startswith("postgresql"):
-        _recreate_postgres_database()
-    app = create_app()
-    with app.app_context():
-        upgrade()
-        load_content(app.config["CONTENT_DIR"])
-        db.session.commit()
-        started = time.perf_counter()
-        seeded = seed(patients=patients, caseload=150, weeks=20)
-        seconds = time.perf_counter() - started
-        if database_url.startswith("postgresql"):
-            # A live clinic's tables have statistics (autovacuum); a bulk load has none yet.
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-        cookie = signed_in_cookie(app, seeded.therapist_id)
+    app, seeded, seconds, cookie = seeded_app(database_url, patients=patients, caseload=150,
+                                              weeks=20, analyse=True)
     client = app.test_client()
     client.set_cookie(COOKIE_NAME, cookie)
     return app, client, seeded, seconds
