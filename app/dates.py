@@ -18,20 +18,20 @@ from markupsafe import Markup, escape
 
 Kind = Literal["date", "datetime", "time", "weekday"]
 
-# Babel patterns (CLDR syntax); quoted text is literal. Each kind is a day part, a joiner
-# and a time-of-day part, so that both parts can be formatted once and reused: a long page
-# (the caseload, a record's measures) shows many moments on the same few days.
-FORMATS: dict[str, dict[Kind, tuple[str | None, str, str | None]]] = {
-    "en": {"date": ("d MMM y", "", None), "datetime": ("d MMM y", ", ", "HH:mm"),
-           "time": (None, "", "HH:mm"), "weekday": ("EEEE d MMM y", ", ", "HH:mm")},
-    "da": {"date": ("d. MMM y", "", None), "datetime": ("d. MMM y", " 'kl.' ", "HH.mm"),
-           "time": (None, "", "HH.mm"), "weekday": ("EEEE d. MMM y", " 'kl.' ", "HH.mm")},
+# Each kind is a day part and a time-of-day part (Babel patterns, CLDR syntax; "" where a
+# kind has none) with the plain text that joins them, so that both parts are formatted once
+# and reused: a long page (the caseload, a record's measures) shows many moments on the
+# same few days.
+FORMATS: dict[str, dict[Kind, tuple[str, str, str]]] = {
+    "en": {"date": ("d MMM y", "", ""), "datetime": ("d MMM y", ", ", "HH:mm"),
+           "time": ("", "", "HH:mm"), "weekday": ("EEEE d MMM y", ", ", "HH:mm")},
+    "da": {"date": ("d. MMM y", "", ""), "datetime": ("d. MMM y", " kl. ", "HH.mm"),
+           "time": ("", "", "HH.mm"), "weekday": ("EEEE d. MMM y", " kl. ", "HH.mm")},
 }
 
 
-def _parts(language: str, kind: Kind) -> tuple[str | None, str, str | None]:
-    day, joiner, time = FORMATS.get(language, FORMATS["en"])[kind]
-    return day, joiner.replace("'", ""), time
+def _parts(language: str, kind: Kind) -> tuple[str, str, str]:
+    return FORMATS.get(language, FORMATS["en"])[kind]
 
 
 @lru_cache(maxsize=16)
@@ -64,7 +64,7 @@ def _local(value: datetime) -> datetime:
 
 def _text(value: date | datetime, kind: Kind, language: str) -> str:
     if not isinstance(value, datetime):  # a day has no time of day, whatever the kind
-        return _day_text(value, language, FORMATS.get(language, FORMATS["en"])["date"][0] or "")
+        return _day_text(value, language, _parts(language, "date")[0])
     day_pattern, joiner, time_pattern = _parts(language, kind)
     day = _day_text(value.date(), language, day_pattern) if day_pattern else ""
     time = _time_text(value.hour, value.minute, language, time_pattern) if time_pattern else ""
