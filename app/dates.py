@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask_babel import get_locale, get_timezone
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from app.html import html
 
 Kind = Literal["date", "datetime", "time", "weekday"]
 
@@ -91,5 +93,5 @@ def element(value: date | datetime | None, kind: Kind = "datetime") -> Markup:
     if value is None:
         return Markup("")
     local = _local(value) if isinstance(value, datetime) else value
-    return Markup('<time datetime="{}">{}</time>').format(
-        _machine_readable(local, kind), escape(_text(local, kind, str(get_locale()))))
+    return html('<time datetime="%s">%s</time>', _machine_readable(local, kind),
+                _text(local, kind, str(get_locale())))

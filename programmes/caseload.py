@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from flask_babel import get_locale
+from flask import url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from app.db import db, utcnow
+from app.html import html
 from app.signals import CaseloadColumn, CaseloadFacts, FactSource, PatientFacts
 from programmes import unlocking
 from programmes.models import (
@@ -192,11 +196,28 @@ def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
                          until, SOURCES)
 
 
-CELLS = "programmes/_caseload_cells.html"
+def _programme(row: Any, t: Mapping[str, Any]) -> str:
+    facts = row.facts
+    # Steps 3 and 4 have no programme: say what the patient is in rather than a bare dash.
+    name = facts.programme or {3: t["programmes_video"], 4: t["programmes_referred"]}.get(
+        facts.step, "\u2013")
+    if not facts.module:
+        return str(name)
+    return html('%s<br><span class="muted">%s</span>', name, facts.module)
+
+
+def _homework(row: Any, t: Mapping[str, Any]) -> str:
+    waiting = row.facts.homework_waiting
+    if not waiting:
+        return ""
+    return html('<a href="%s">%s</a><br>', url_for("programmes.homework_queue"),
+                ngettext("%(num)s homework", "%(num)s homework", waiting))
 
 
 def columns(sender, **_kwargs) -> list[CaseloadColumn]:
     return [
-        CaseloadColumn("programme", 300, CELLS, "programme", _l("Programme")),
-        CaseloadColumn("waiting", 710, CELLS, "homework"),
+        CaseloadColumn("programme", 300, _programme, _l("Programme"), strings={
+            "programmes_video": _l("Video treatment"),
+            "programmes_referred": _l("Referred to other care")}),
+        CaseloadColumn("waiting", 710, _homework),
     ]

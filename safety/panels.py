@@ -6,16 +6,19 @@ Every receiver reads (and audits) what its template shows before any template re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role, User
 from app.audit.models import Action
 from app.audit.operations import record
+from app.html import html
 from app.signals import (
     CaseloadColumn,
     CaseloadFacts,
@@ -85,8 +88,18 @@ def facts(sender: Any, *, patient_ids: list[int], **_kwargs: Any) -> CaseloadFac
                          sources=SOURCES)
 
 
+def _plan_badge(row: Any, t: Mapping[str, Any]) -> str:
+    """For a patient with an open risk alert: whether they have a safety plan."""
+    if not row.facts.open_risk_alerts:
+        return ""
+    css, label = (("safety-has-plan", t["safety_plan"]) if row.facts.safety_plan_updated_at
+                  else ("badge-warn safety-no-plan", t["safety_none"]))
+    return html('<a class="badge %s" href="%s">%s</a>', css,
+                url_for("safety.plan", patient_id=row.patient_id), label)
+
+
 def columns(sender: Any, **_kwargs: Any) -> list[CaseloadColumn]:
     # In the "needs" column, just after screening's risk alerts (order 110).
-    return [CaseloadColumn("needs", 115, "safety/_caseload_cells.html", "safety_plan",
+    return [CaseloadColumn("needs", 115, _plan_badge,
                            strings={"safety_none": _l("No safety plan"),
                                     "safety_plan": _l("Safety plan")})]

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 
 from app.caseload.models import StepAssignment
 from app.db import db, utcnow
+from app.html import html
 from app.signals import CaseloadColumn, CaseloadFacts, FactSource, PatientFacts
 from screening import scoring
 from screening.instruments import load_instrument
@@ -204,16 +208,57 @@ def facts(sender, *, patient_ids: list[int], **_kwargs) -> CaseloadFacts:
     return CaseloadFacts(ScreeningFacts, found, valid_until, SOURCES)
 
 
-CELLS = "screening/_caseload_cells.html"
+def _risk_alerts(row: Any, t: Mapping[str, Any]) -> str:
+    facts = row.facts
+    if not facts.open_risk_alerts:
+        return ""
+    label = ngettext("%(num)s risk alert", "%(num)s risk alerts", facts.open_risk_alerts)
+    shown = html('<a class="badge badge-danger" href="%s">%s</a>', url_for("screening.alerts"),
+                 label)
+    if facts.risk_unreached_since:
+        waited = (ngettext("%(num)s hour", "%(num)s hours", facts.risk_unreached_hours)
+                  if facts.risk_unreached_hours else t["screening_under_an_hour"])
+        shown += html(' <span class="badge badge-danger risk-unreached">%s · %s</span>',
+                      t["screening_unreached"], waited)
+    return shown
+
+
+def _marker(css: str, arrow: str, label: str) -> str:
+    return html('\n<span class="%s" title="%s">%s <span class="visually-hidden">%s</span></span>',
+                css, label, arrow, label)
+
+
+def _measure(latest: int | None, band: str | None, change: int | None) -> str:
+    if latest is None:
+        return "\u2013"
+    return html('<span class="badge band-%s">%s</span>\n<span class="change">%s</span>',
+                band, latest, f"{change or 0:+d}")
+
+
+def _phq9(row: Any, t: Mapping[str, Any]) -> str:
+    facts = row.facts
+    shown = _measure(facts.phq9_latest, facts.phq9_band, facts.phq9_change)
+    if facts.phq9_latest is None:
+        return shown
+    if facts.reliable_improvement:
+        shown += _marker("marker-up", "\u25bc", t["screening_improvement"])
+    if facts.reliable_deterioration:
+        shown += _marker("marker-down", "\u25b2", t["screening_deterioration"])
+    return shown
+
+
+def _gad7(row: Any, t: Mapping[str, Any]) -> str:
+    facts = row.facts
+    return _measure(facts.gad7_latest, facts.gad7_band, facts.gad7_change)
 
 
 def columns(sender, **_kwargs) -> list[CaseloadColumn]:
     return [
-        CaseloadColumn("needs", 110, CELLS, "risk_alerts",
+        CaseloadColumn("needs", 110, _risk_alerts,
                        strings={"screening_unreached": _l("Not yet reached"),
                                 "screening_under_an_hour": _l("under an hour")}),
-        CaseloadColumn("phq9", 500, CELLS, "phq9", "PHQ-9", strings={
+        CaseloadColumn("phq9", 500, _phq9, "PHQ-9", strings={
             "screening_improvement": _l("Reliable improvement"),
             "screening_deterioration": _l("Reliable deterioration")}),
-        CaseloadColumn("gad7", 600, CELLS, "gad7", "GAD-7"),
+        CaseloadColumn("gad7", 600, _gad7, "GAD-7"),
     ]

@@ -10,6 +10,7 @@ from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, func, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from app.audit.chain import (
     GENESIS,
@@ -128,12 +129,21 @@ def _insert(chained: list[tuple[dict, list | None]]) -> None:
             insert(AuditEvent).returning(AuditEvent.id), row).scalar_one()
         lines = [{"event_id": event_id, "resource_id": resource_id, "patient_id": patient_id}
                  for resource_id, patient_id in members or ()]
-        # One multi-row INSERT per chunk, not an executemany: psycopg sends each row of an
-        # executemany as a statement of its own, which cost a caseload view on PostgreSQL
-        # more than the rest of its queries together.
-        for start in range(0, len(lines), _LINES_PER_INSERT):
-            db.session.execute(
-                insert(AuditEventPatient).values(lines[start:start + _LINES_PER_INSERT]))
+        if lines:
+            db.session.execute(_lines_insert(), lines)
+
+
+def _lines_insert() -> Executable:
+    """RETURNING makes SQLAlchemy send the lines as one multi-row INSERT per chunk
+    ("insertmanyvalues"), compiled once and cached.
+
+    A plain executemany would send each row as a statement of its own through psycopg,
+    which cost a caseload view on PostgreSQL more than the rest of its queries together;
+    an ``insert().values(rows)`` is compiled afresh for every list, which cost a caseload
+    view on SQLite a tenth of its time.
+    """
+    return (insert(AuditEventPatient).returning(AuditEventPatient.event_id)
+            .execution_options(insertmanyvalues_page_size=_LINES_PER_INSERT))
 
 
 def append_as(rows: list[dict]) -> None:

@@ -1,50 +1,95 @@
 """The caseload table's columns: the core's, and the parts the packages add.
 
-Each part's macro is looked up once per page, before the page renders; the page then
-calls it for every row.
+Each part renders its piece of a cell in Python (see ``CaseloadColumn``); the strings they
+use are translated once per page, before the rows render.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import get_template_attribute
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 
+from app import dates
 from app.accounts.models import User
+from app.html import html
 from app.signals import CaseloadColumn, caseload_columns, flattened
-
-CELLS = "caseload/_cells.html"
 
 #: The triage categories' labels, by value (``app.caseload.triage.Category``).
 CATEGORY_LABELS = {
     1: _l("Risk alert"), 2: _l("Reliable deterioration"), 3: _l("Waiting for you"),
     4: _l("Not on track"), 5: _l("Inactive"), 6: _l("On track"),
 }
+NOTHING = "\u2013"  # an en dash: the cell has no value yet
+
+
+def _needs(row: Any, t: Mapping[str, Any]) -> str:
+    value = row.category.value
+    return html('<span class="badge triage-badge-%s">%s</span>', value, t["labels"][value])
+
+
+def _clinical_alerts(row: Any, t: Mapping[str, Any]) -> str:
+    count = row.facts.clinical_alerts
+    if not count:
+        return ""
+    return html('<span class="badge badge-warn">%s</span>',
+                ngettext("%(num)s alert", "%(num)s alerts", count))
+
+
+def _step(row: Any, t: Mapping[str, Any]) -> str:
+    return str(row.facts.step or NOTHING)
+
+
+def _weeks(row: Any, t: Mapping[str, Any]) -> str:
+    weeks = row.facts.weeks_in_treatment
+    return NOTHING if weeks is None else str(weeks)
+
+
+def _last_activity(row: Any, t: Mapping[str, Any]) -> str:
+    when = row.facts.last_activity
+    return dates.element(when, "date") if when else t["none_yet"]
+
 
 CORE_PARTS = (
-    CaseloadColumn("needs", 100, CELLS, "needs", _l("Needs"),
-                   {"labels": CATEGORY_LABELS}),
-    CaseloadColumn("needs", 190, CELLS, "clinical_alerts"),
-    CaseloadColumn("step", 200, CELLS, "step", _l("Step")),
-    CaseloadColumn("weeks", 400, CELLS, "weeks", _l("Weeks")),
+    CaseloadColumn("needs", 100, _needs, _l("Needs"), {"labels": CATEGORY_LABELS}),
+    CaseloadColumn("needs", 190, _clinical_alerts),
+    CaseloadColumn("step", 200, _step, _l("Step")),
+    CaseloadColumn("weeks", 400, _weeks, _l("Weeks")),
     CaseloadColumn("waiting", 700, header=_l("Waiting")),
-    CaseloadColumn("last_activity", 800, CELLS, "last_activity", _l("Last activity"),
+    CaseloadColumn("last_activity", 800, _last_activity, _l("Last activity"),
                    {"none_yet": _l("None yet")}),
 )
+
+
+Cell = Callable[[Any, Mapping[str, Any]], str]
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    cells: tuple[Callable[..., Any], ...]
+    cells: tuple[Cell, ...]
 
-    def render(self, row: Any, t: dict[str, Any]) -> Markup:
-        """The row's cell: each part that has something to show, separated by a space."""
+    def render(self, row: Any, t: Mapping[str, Any]) -> Markup:
+        """The row's cell: each part that has something to show, one per line."""
         return Markup("\n").join(part for part in (cell(row, t) for cell in self.cells) if part)
+
+
+@dataclass(frozen=True)
+class Table:
+    """The caseload's columns in order, and the strings their cells use (``t``), translated."""
+
+    columns: tuple[Column, ...]
+    t: dict[str, Any]
+
+    def cells(self, row: Any) -> Markup:
+        """A row's ``<td>`` elements, in one call from the template per row, not one per cell."""
+        return Markup("").join(
+            html('<td data-label="%s">%s</td>', column.header, column.render(row, self.t))
+            for column in self.columns)
 
 
 def _translated(value: Any) -> Any:
@@ -53,20 +98,19 @@ def _translated(value: Any) -> Any:
     return str(value)
 
 
-def table(therapist: User) -> tuple[list[Column], dict[str, Any]]:
-    """The columns in order, and the strings their cells use (``t``), translated."""
+def table(therapist: User) -> Table:
+    """The core's parts and those the packages add, grouped into columns."""
     parts = sorted([*CORE_PARTS, *flattened(caseload_columns, therapist)],
                    key=lambda part: part.order)
     grouped: dict[str, list[CaseloadColumn]] = {}
     for part in parts:
         grouped.setdefault(part.key, []).append(part)
-    columns = [
+    columns = tuple(
         Column(
             header=next((str(p.header) for p in group if p.header is not None), ""),
-            cells=tuple(get_template_attribute(p.template, p.macro)
-                        for p in group if p.template is not None),
+            cells=tuple(p.cell for p in group if p.cell is not None),
         )
         for group in grouped.values()
-    ]
-    strings = {name: _translated(value) for part in parts for name, value in part.strings.items()}
-    return columns, strings
+    )
+    return Table(columns, {name: _translated(value)
+                           for part in parts for name, value in part.strings.items()})

@@ -65,10 +65,9 @@ def index():
                     current_app.config["CASELOAD_PAGE_SIZE"])
     for row in page.items:
         row.category = triage.category(row, now, inactive_days)
-    table, strings = columns.table(current_user)
     html = render_template(
         "caseload/index.html", rows=page.items, page=page, total=len(rows), order=order,
-        step=step, only=only, columns=table, t=strings,
+        step=step, only=only, table=columns.table(current_user),
         panels=sorted_panels(caseload_today, current_user), now=now)
     # Written last: on PostgreSQL the audit chain's lock is then held only until the commit.
     # Only the patients on the shown page were shown.

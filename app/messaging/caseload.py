@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.caseload.loaders import current_therapist_id
+from app.html import html
 from app.messaging import operations
 from app.messaging.timing import add_working_days
 from app.signals import (
@@ -69,6 +73,17 @@ def facts(sender: User | None, *, patient_ids: list[int], **_kwargs) -> Caseload
     }, sources=SOURCES)
 
 
+def _unread(row: Any, t: Mapping[str, Any]) -> str:
+    facts = row.facts
+    if not facts.unread_messages:
+        return ""
+    shown = html('<a href="%s">%s</a>',
+                 url_for("messaging.therapist_thread", patient_id=row.patient_id),
+                 ngettext("%(num)s message", "%(num)s messages", facts.unread_messages))
+    if facts.messages_overdue:
+        shown += html(' <span class="badge badge-danger">%s</span>', t["messaging_overdue"])
+    return shown
+
+
 def columns(sender: User) -> list[CaseloadColumn]:
-    return [CaseloadColumn("waiting", 720, "messaging/_caseload_cells.html",
-                           strings={"messaging_overdue": _l("Overdue")})]
+    return [CaseloadColumn("waiting", 720, _unread, strings={"messaging_overdue": _l("Overdue")})]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,22 +74,30 @@ leaves out get ``kind()``.""",
 )
 
 
+#: Renders one part of a row's caseload cell: ``cell(row, t)`` returns its HTML (``Markup``,
+#: with every value escaped) or ``""`` when the part has nothing to show.
+CellRenderer = Callable[[Any, Mapping[str, Any]], str]
+
+
 @dataclass(frozen=True)
 class CaseloadColumn:
     """A column of the caseload table, or a part of one.
 
-    ``template`` defines the macro ``macro(row, t)``, which renders this part of a row's
-    cell from ``row.facts``; ``t`` holds every part's ``strings``, translated once per
-    page (name them after the package: ``t.video_late``). Parts with the same ``key``
-    share one column, in ``order``, and the columns stand in the order of their first
-    part. A part with a ``header`` names its column; one without a template only declares
-    the column (its cells come from other packages' parts).
+    ``cell(row, t)`` renders this part of a row's cell from ``row.facts`` (and
+    ``row.patient_id``, ``row.category``); ``t`` holds every part's ``strings``, translated
+    once per page (name them after the package: ``t["video_late"]``). A cell is a Python
+    function, not a template macro: the caseload renders some 200 of them per page, and a
+    Jinja macro call costs several times the HTML it writes. Build the HTML with
+    ``markupsafe.Markup(...).format(...)``, which escapes each value.
+
+    Parts with the same ``key`` share one column, in ``order``, and the columns stand in
+    the order of their first part. A part with a ``header`` names its column; one without
+    a ``cell`` only declares the column (its cells come from other packages' parts).
     """
 
     key: str
     order: int
-    template: str | None = None
-    macro: str = "cell"
+    cell: CellRenderer | None = None
     header: Any = None
     strings: dict[str, Any] = field(default_factory=dict)
 

@@ -7,6 +7,7 @@ patient's home page, and a fact with its own column on the therapist's caseload.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from flask import Blueprint, Flask, current_app, render_template
 
 from app import config, signals
 from app.accounts.models import Role, User
+from app.html import html
 from app.security import roles_required
 
 DEFAULTS: dict[str, Any] = {"EXAMPLE_GREETING": "Welcome to the garden"}
@@ -49,8 +51,13 @@ def facts(sender: User, *, patient_ids: list[int], **_kwargs: Any) -> signals.Ca
 
 
 def columns(sender: User) -> list[signals.CaseloadColumn]:
-    return [signals.CaseloadColumn("garden", 650, "example_domain/_caseload_cells.html",
-                                   header="Garden", strings={"garden_unit": "plants"})]
+    return [signals.CaseloadColumn("garden", 650, _garden_cell, header="Garden",
+                                   strings={"garden_unit": "plants"})]
+
+
+def _garden_cell(row: Any, t: Mapping[str, Any]) -> str:
+    return html('<span class="garden-cell">%s %s</span>', row.facts.plants_watered,
+                t["garden_unit"])
 
 
 def init_app(app: Flask) -> None:
