@@ -26,7 +26,8 @@ What it does, in one run on one machine:
 
 The load generator is ``wrk`` (Debian package ``wrk``) with a Lua script that reports the
 median and p95; without wrk, a Python generator with threads. Loopback only, bounded by
-``--duration``. Goal: caseload throughput >= 30% of the hello-world's.
+``--duration``. Goals (issue 16): ``/account`` >= 50% of the minimal page's throughput,
+the caseload >= 25% with p95 <= 100 ms, the record >= 20% with p95 <= 100 ms, no errors.
 """
 
 from __future__ import annotations
