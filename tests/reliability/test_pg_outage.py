@@ -106,7 +106,6 @@ def _poll(session, base: str) -> tuple[int, int, str | None]:
         return 599, 599, None
 
 
-@pytest.mark.long
 def test_it_answers_503_through_an_outage_and_recovers_within_five_seconds(tmp_path, serve,
                                                                          cluster):
     env = demo_clinic(tmp_path, "outage", cluster.url)
