@@ -58,16 +58,6 @@ def _normalised_postgres(url: str) -> str:
 
 
 POSTGRES_URL = _worker_database(os.environ.get("DATABASE_URL"))
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked ``long`` first, the rest in their order.
-
-    Under ``--dist=worksteal`` the first worker starts on them while the second takes the
-    other half, and whichever ends first takes from the other's queue: the run ends with
-    short tests on both workers, not with one worker alone in a three-minute test.
-    """
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 PERSONA_PASSWORD = "correct horse battery staple"
 PERSONA_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

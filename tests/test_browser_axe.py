@@ -95,7 +95,6 @@ def audit(app, base: str, browser: Browser, personas, script: Path) -> tuple[lis
     return found, checked
 
 
-@pytest.mark.long
 def test_it_finds_no_wcag_violation_on_any_page(app, live_server, browser: Browser, screened,
                                                 axe_script):
     found, checked = audit(app, live_server, browser, screened, axe_script)

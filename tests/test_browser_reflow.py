@@ -60,7 +60,6 @@ def measure(app, base: str, browser: Browser, personas) -> dict[tuple[str, str, 
     return widths
 
 
-@pytest.mark.long
 def test_it_fits_every_page_at_320px_and_1280px(app, live_server, browser: Browser, screened):
     widths = measure(app, live_server, browser, screened)
     for (name, path, viewport), (width, _culprits) in sorted(widths.items()):

@@ -14,7 +14,6 @@ import threading
 import time
 from collections import Counter
 
-import pytest
 from bs4 import BeautifulSoup
 
 from bench.load import Tally, _autosave, _first_text_block, sign_in, token
@@ -81,7 +80,6 @@ def _state(env: dict) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-@pytest.mark.long
 def test_it_leaves_nothing_half_written_when_workers_and_the_server_are_killed(tmp_path,
                                                                               serve):
     env = demo_clinic(tmp_path, "crash")

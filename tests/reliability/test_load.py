@@ -4,14 +4,12 @@ bench/load.py runs the same flows for 60 s and prints the figures (bench/RESULTS
 test, because the load is the expensive part and both findings come from the same run.
 """
 
-import pytest
 
 from bench.load import lost_writes, run_load
 from bench.server import stored_writes
 from tests.reliability.conftest import demo_clinic
 
 
-@pytest.mark.long
 def test_it_serves_fifty_users_without_a_server_error_or_a_lost_write(tmp_path, serve):
     env = demo_clinic(tmp_path, "load")
     server = serve(env, workers=3, threads=8)
