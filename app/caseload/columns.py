@@ -6,7 +6,7 @@ use are translated once per page, before the rows render.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from app import dates
 from app.accounts.models import User
 from app.html import html
 from app.signals import CaseloadColumn, caseload_columns, flattened
+from app.signals.caseload import CellRenderer
 
 #: The triage categories' labels, by value (``app.caseload.triage.Category``).
 CATEGORY_LABELS = {
@@ -65,13 +66,11 @@ CORE_PARTS = (
 )
 
 
-Cell = Callable[[Any, Mapping[str, Any]], str]
-
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    cells: tuple[Cell, ...]
+    cells: tuple[CellRenderer, ...]
 
     def render(self, row: Any, t: Mapping[str, Any]) -> Markup:
         """The row's cell: each part that has something to show, one per line."""
