@@ -21,6 +21,9 @@ def test_it_downloads_the_fhir_export_at_320px(app, live_server, browser: Browse
     sign_in(page, live_server, screened.alice.email)
     page.goto(live_server + "/account")
     page.get_by_role("link", name="Download your data").click()
+    # The click returns before the next page has loaded; measuring then reads a
+    # document that is not there yet (this raced once in CI).
+    page.wait_for_url("**/account/export")
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     page.get_by_label("A file for other health systems and apps (FHIR R4, JSON)").check()
     page.get_by_label("Password").fill("not my password")
