@@ -57,6 +57,15 @@ def test_it_sends_no_statement_after_a_signed_in_pages_commit(app, client, perso
     assert watch.after_last_commit() == []
 
 
+def test_it_reads_the_session_and_its_user_in_one_statement(app, client, personas):
+    sign_in(app, client, personas.alice)
+    client.get("/account")
+    with Statements(app) as watch:
+        assert client.get("/account").status_code == 200
+    reads = [s for s in watch.sent if "FROM user_session" in s or "FROM user_account" in s]
+    assert len(reads) == 1 and "JOIN user_account" in reads[0], reads
+
+
 def test_it_builds_no_language_form_for_the_header(app, client, personas, monkeypatch):
     built = []
     original = forms.LanguageForm.__init__
