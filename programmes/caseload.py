@@ -14,7 +14,7 @@ from sqlalchemy import func
 
 from app.db import db, utcnow
 from app.html import html
-from app.signals import CaseloadColumn, CaseloadFacts, FactSource, PatientFacts
+from app.signals import EMPTY_CELL, CaseloadColumn, CaseloadFacts, FactSource, PatientFacts
 from programmes import unlocking
 from programmes.models import (
     Enrolment,
@@ -200,7 +200,7 @@ def _programme(row: Any, t: Mapping[str, Any]) -> str:
     facts = row.facts
     # Steps 3 and 4 have no programme: say what the patient is in rather than a bare dash.
     name = facts.programme or {3: t["programmes_video"], 4: t["programmes_referred"]}.get(
-        facts.step, "\u2013")
+        facts.step, EMPTY_CELL)
     if not facts.module:
         return str(name)
     return html('%s<br><span class="muted">%s</span>', name, facts.module)

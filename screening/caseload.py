@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from app.caseload.models import StepAssignment
 from app.db import db, utcnow
 from app.html import html
-from app.signals import CaseloadColumn, CaseloadFacts, FactSource, PatientFacts
+from app.signals import EMPTY_CELL, CaseloadColumn, CaseloadFacts, FactSource, PatientFacts
 from screening import scoring
 from screening.instruments import load_instrument
 from screening.models import ContactAttempt, ContactOutcome, QuestionnaireResponse, RiskAlert
@@ -230,7 +230,7 @@ def _marker(css: str, arrow: str, label: str) -> str:
 
 def _measure(latest: int | None, band: str | None, change: int | None) -> str:
     if latest is None:
-        return "\u2013"
+        return EMPTY_CELL
     return html('<span class="badge band-%s">%s</span>\n<span class="change">%s</span>',
                 band, latest, f"{change or 0:+d}")
 

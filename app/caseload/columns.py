@@ -17,7 +17,7 @@ from markupsafe import Markup
 from app import dates
 from app.accounts.models import User
 from app.html import html
-from app.signals import CaseloadColumn, caseload_columns, flattened
+from app.signals import EMPTY_CELL, CaseloadColumn, caseload_columns, flattened
 from app.signals.caseload import CellRenderer
 
 #: The triage categories' labels, by value (``app.caseload.triage.Category``).
@@ -25,7 +25,6 @@ CATEGORY_LABELS = {
     1: _l("Risk alert"), 2: _l("Reliable deterioration"), 3: _l("Waiting for you"),
     4: _l("Not on track"), 5: _l("Inactive"), 6: _l("On track"),
 }
-NOTHING = "\u2013"  # an en dash: the cell has no value yet
 
 
 def _needs(row: Any, t: Mapping[str, Any]) -> str:
@@ -42,12 +41,12 @@ def _clinical_alerts(row: Any, t: Mapping[str, Any]) -> str:
 
 
 def _step(row: Any, t: Mapping[str, Any]) -> str:
-    return str(row.facts.step or NOTHING)
+    return str(row.facts.step or EMPTY_CELL)
 
 
 def _weeks(row: Any, t: Mapping[str, Any]) -> str:
     weeks = row.facts.weeks_in_treatment
-    return NOTHING if weeks is None else str(weeks)
+    return EMPTY_CELL if weeks is None else str(weeks)
 
 
 def _last_activity(row: Any, t: Mapping[str, Any]) -> str:

@@ -20,6 +20,7 @@ connected: where order matters, the payload carries an ``order``.
 from __future__ import annotations
 
 from app.signals.caseload import (
+    EMPTY_CELL,
     CaseloadColumn,
     CaseloadFacts,
     FactSource,
@@ -68,6 +69,7 @@ from app.signals.patients import (
 )
 
 __all__ = [
+    "EMPTY_CELL",
     "CaseloadColumn",
     "CaseloadFacts",
     "ContentPart",

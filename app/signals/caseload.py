@@ -78,6 +78,9 @@ leaves out get ``kind()``.""",
 #: with every value escaped) or ``""`` when the part has nothing to show.
 CellRenderer = Callable[[Any, Mapping[str, Any]], str]
 
+#: What a cell shows for a value not known yet (an en dash), the same in every column.
+EMPTY_CELL = "\u2013"
+
 
 @dataclass(frozen=True)
 class CaseloadColumn:
