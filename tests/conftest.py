@@ -29,6 +29,9 @@ from app.caseload.models import CareAssignment
 from app.db import db, utcnow
 from app.extensions import limiter
 from app.reminders import mail
+from tests import route_builders
+
+route_builders.install()  # every test builds an app: compile each URL rule's builder once
 
 
 def _worker_database(url: str | None) -> str | None:
@@ -154,13 +157,16 @@ WHERE s.relkind = 'S' AND t.relname = ANY(:tables)"""
 def _wipe(names: list[str]) -> None:
     """Empty the tables in one transaction. DELETE with triggers off (the foreign keys and
     the audit table's append-only guard are triggers) costs about 10 ms a test, where
-    TRUNCATE of every table cost about 400 ms: a third of the PostgreSQL run."""
+    TRUNCATE of every table cost about 400 ms: a third of the PostgreSQL run. The
+    statements go as one string, one round trip instead of one per table."""
+    # Table names from the models, not from input; no parameters, so psycopg sends the
+    # statements together.
+    deletes = "".join(f"DELETE FROM {name};" for name in names)  # noqa: S608
+    tables = "ARRAY[" + ",".join(f"'{name}'" for name in names) + "]"
     with db.engine.begin() as conn:
-        conn.execute(text("SET LOCAL lock_timeout = '5s'"))
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for name in names:  # table names from the models, not from input
-            conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608
-        conn.execute(text(_OWNED_SEQUENCES), {"tables": names})
+        conn.exec_driver_sql(
+            "SET LOCAL lock_timeout = '5s'; SET LOCAL session_replication_role = replica;"
+            + deletes + _OWNED_SEQUENCES.replace(":tables", tables))
 
 
 def make_app(migrated_database, tmp_path, packages=PACKAGES, *, empty=True, config=None):
