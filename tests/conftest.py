@@ -151,7 +151,7 @@ _OWNED_SEQUENCES = """
 SELECT setval(s.oid, 1, false) FROM pg_class s
 JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass
 JOIN pg_class t ON t.oid = d.refobjid
-WHERE s.relkind = 'S' AND t.relname = ANY(:tables)"""
+WHERE s.relkind = 'S' AND t.relname IN ({tables})"""
 
 
 def _wipe(names: list[str]) -> None:
@@ -162,11 +162,11 @@ def _wipe(names: list[str]) -> None:
     # Table names from the models, not from input; no parameters, so psycopg sends the
     # statements together.
     deletes = "".join(f"DELETE FROM {name};" for name in names)  # noqa: S608
-    tables = "ARRAY[" + ",".join(f"'{name}'" for name in names) + "]"
+    sequences = _OWNED_SEQUENCES.format(tables=", ".join(f"'{name}'" for name in names))
     with db.engine.begin() as conn:
         conn.exec_driver_sql(
             "SET LOCAL lock_timeout = '5s'; SET LOCAL session_replication_role = replica;"
-            + deletes + _OWNED_SEQUENCES.replace(":tables", tables))
+            + deletes + sequences)
 
 
 def make_app(migrated_database, tmp_path, packages=PACKAGES, *, empty=True, config=None):
