@@ -61,6 +61,7 @@ def _normalised_postgres(url: str) -> str:
 
 
 POSTGRES_URL = _worker_database(os.environ.get("DATABASE_URL"))
+
 PERSONA_PASSWORD = "correct horse battery staple"
 PERSONA_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

@@ -65,7 +65,6 @@ CORE_PARTS = (
 )
 
 
-
 @dataclass(frozen=True)
 class Column:
     header: str

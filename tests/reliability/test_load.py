@@ -4,7 +4,6 @@ bench/load.py runs the same flows for 60 s and prints the figures (bench/RESULTS
 test, because the load is the expensive part and both findings come from the same run.
 """
 
-
 from bench.load import lost_writes, run_load
 from bench.server import stored_writes
 from tests.reliability.conftest import demo_clinic
